@@ -1,0 +1,5 @@
+import sys
+
+from repair.cli import main
+
+sys.exit(main())

@@ -1,0 +1,13 @@
+"""Exceptions the library raises; only the CLI turns them into messages and exit codes."""
+
+
+class UnspinError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class ModelNotFoundError(UnspinError):
+    """A model or data file the pipeline needs is missing."""
+
+
+class InputError(UnspinError):
+    """Input text or file that cannot be processed (binary, undecodable, unreadable)."""

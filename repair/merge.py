@@ -1,0 +1,61 @@
+"""Merge candidate edits from several restorers into one non-overlapping set and apply it.
+
+Everything outside the chosen edits is copied byte for byte, which is how the pipeline
+guarantees that unflagged text is never damaged.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from repair.results import Edit
+
+# When two candidate edits overlap, the higher-priority source wins; glossary terms are
+# curated multi-word canonical names, so they beat the word-level model.
+SOURCE_PRIORITY = {"glossary": 2, "model": 1, "lexicon": 0}
+
+
+def drop_no_ops(edits: Iterable[Edit]) -> list[Edit]:
+    """Remove edits that would not change the text."""
+    return [edit for edit in edits if edit.old != edit.new]
+
+
+def resolve_overlaps(edits: Iterable[Edit]) -> list[Edit]:
+    """Keep a non-overlapping subset: best source first, then confidence, then longer span."""
+    ranked = sorted(
+        edits,
+        key=lambda e: (-SOURCE_PRIORITY.get(e.source, 0), -e.confidence, -(e.end - e.start), e.start),
+    )
+    chosen: list[Edit] = []
+    for edit in ranked:
+        if all(edit.end <= kept.start or edit.start >= kept.end for kept in chosen):
+            chosen.append(edit)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0) -> list[Edit]:
+    """Filter by confidence, drop no-ops and resolve overlaps; result is sorted by start."""
+    confident = [edit for edit in edits if edit.confidence >= min_confidence]
+    return resolve_overlaps(drop_no_ops(confident))
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply sorted, non-overlapping edits; raises ValueError if an edit does not fit the text."""
+    pieces = []
+    cursor = 0
+    for edit in edits:
+        if edit.start < cursor:
+            raise ValueError(f"overlapping edit at {edit.start}: {edit!r}")
+        if text[edit.start : edit.end] != edit.old:
+            raise ValueError(f"edit does not match the text at {edit.start}: {edit!r}")
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.new)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def shift_edits(edits: Iterable[Edit], offset: int) -> list[Edit]:
+    """Move edits found in a slice of the text back to offsets in the whole text."""
+    from dataclasses import replace
+
+    return [replace(e, start=e.start + offset, end=e.end + offset) for e in edits]

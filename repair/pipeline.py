@@ -1,0 +1,139 @@
+"""The public entry point: ``Repairer`` runs text -> detect -> glossary -> restore -> merge.
+
+Text is processed paragraph by paragraph (one line each); a paragraph the detector calls
+clean and the glossary leaves alone is returned untouched without running the restorer.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from repair import text as textutil
+from repair.merge import apply_edits, merge_edits, shift_edits
+from repair.results import DetectionReport, Edit, RepairResult, Span
+
+
+class Detector(Protocol):
+    """Scores paragraphs; spans and offsets refer to each paragraph."""
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]: ...
+
+
+class Restorer(Protocol):
+    """Proposes replacements for suspicious spans of one paragraph."""
+
+    def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]: ...
+
+
+class TermFinder(Protocol):
+    """Finds garbled variants of known terms in a paragraph (the glossary)."""
+
+    def find(self, paragraph: str) -> list[Edit]: ...
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Knobs of the pipeline.
+
+    Args:
+        threshold: passage score at or above which a passage counts as spun.
+        min_confidence: edits below this confidence are left out of the repair.
+        use_model: False gives glossary-only repair (``unspin fix --no-model``).
+    """
+
+    threshold: float = 0.5
+    min_confidence: float = 0.5
+    use_model: bool = True
+
+
+def combine_reports(
+    reports: Sequence[DetectionReport], segments: Sequence[textutil.Segment], threshold: float
+) -> DetectionReport:
+    """One report for a whole text: the most suspicious paragraph decides the score."""
+    spans: list[Span] = []
+    for report, segment in zip(reports, segments):
+        spans.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.spans)
+    score = max((r.score for r in reports), default=0.0)
+    words = sum(r.words for r in reports)
+    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words)
+
+
+def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
+    """Spans not already covered by an edit (the glossary has handled those)."""
+    return [s for s in spans if all(s.end <= e.start or s.start >= e.end for e in edits)]
+
+
+class Repairer:
+    """Detects and repairs spun or garbled text with the shipped (or given) components."""
+
+    def __init__(
+        self,
+        *,
+        detector: Detector,
+        glossary: TermFinder,
+        restorers: Sequence[Restorer] = (),
+        config: RepairConfig = RepairConfig(),
+    ):
+        self.detector = detector
+        self.glossary = glossary
+        self.restorers = list(restorers)
+        self.config = config
+
+    @classmethod
+    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig()) -> "Repairer":
+        """Load the default detector, glossary and restorer from ``models/`` (no network)."""
+        from repair.detect import load_detector
+        from repair.glossary import Glossary
+        from repair.paths import models_dir
+        from repair.restore import load_restorer
+
+        root = Path(models) if models else models_dir()
+        restorers = [load_restorer(root)] if config.use_model else []
+        return cls(detector=load_detector(root), glossary=Glossary.load(root), restorers=restorers, config=config)
+
+    def with_config(self, **changes) -> "Repairer":
+        """The same components with other settings (threshold, min_confidence, use_model)."""
+        config = replace(self.config, **changes)
+        restorers = self.restorers if config.use_model else []
+        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, config=config)
+
+    def detect(self, text: str) -> DetectionReport:
+        """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
+        segments = textutil.paragraphs(text)
+        reports = self.detector.detect_batch([s.text for s in segments])
+        reports = [self._with_threshold(r) for r in reports]
+        return combine_reports(reports, segments, self.config.threshold)
+
+    def repair(self, text: str) -> RepairResult:
+        """Repaired text plus every edit (offsets into ``text``); clean text comes back identical."""
+        return self.repair_batch([text])[0]
+
+    def repair_batch(self, texts: Sequence[str]) -> list[RepairResult]:
+        """Repair several texts, batching all their paragraphs through the detector at once."""
+        segments_per_text = [textutil.paragraphs(t) for t in texts]
+        flat = [s.text for segments in segments_per_text for s in segments]
+        reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
+        results = []
+        for text, segments in zip(texts, segments_per_text):
+            paragraph_reports = [next(reports) for _ in segments]
+            edits: list[Edit] = []
+            for segment, report in zip(segments, paragraph_reports):
+                edits.extend(shift_edits(self.repair_paragraph(segment.text, report), segment.start))
+            detection = combine_reports(paragraph_reports, segments, self.config.threshold)
+            results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection))
+        return results
+
+    def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
+        """Edits for one paragraph, offsets into the paragraph."""
+        term_edits = self.glossary.find(paragraph)
+        candidates = list(term_edits)
+        if report.spun and report.spans:
+            open_spans = spans_outside(report.spans, term_edits)
+            for restorer in self.restorers:
+                candidates.extend(restorer.propose(paragraph, open_spans))
+        return merge_edits(candidates, min_confidence=self.config.min_confidence)
+
+    def _with_threshold(self, report: DetectionReport) -> DetectionReport:
+        return replace(report, threshold=self.config.threshold, spun=report.score >= self.config.threshold)

@@ -1,0 +1,84 @@
+"""Result values shared by every stage: spans found by the detector, edits made by restorers.
+
+All offsets are character offsets into the text the caller passed in (Python str indices),
+so ``text[span.start:span.end] == span.text`` and ``text[edit.start:edit.end] == edit.old``.
+Values are frozen; change them with ``dataclasses.replace``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+EditSource = Literal["glossary", "model", "lexicon"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of input the detector believes was substituted."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DetectionReport:
+    """Passage-level verdict plus the suspicious spans.
+
+    ``score`` is meant as a probability that the passage was spun or garbled.
+    """
+
+    score: float
+    spun: bool
+    spans: tuple[Span, ...] = ()
+    threshold: float = 0.5
+    words: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "spun": self.spun,
+            "threshold": self.threshold,
+            "words": self.words,
+            "spans": [span.to_dict() for span in self.spans],
+        }
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One replacement: ``old`` at ``[start, end)`` of the input becomes ``new``."""
+
+    start: int
+    end: int
+    old: str
+    new: str
+    source: EditSource
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """Repaired text and the edits that produced it from the input."""
+
+    text: str
+    edits: tuple[Edit, ...] = ()
+    detection: DetectionReport | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "edits": [edit.to_dict() for edit in self.edits],
+            "detection": self.detection.to_dict() if self.detection else None,
+        }
