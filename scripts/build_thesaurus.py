@@ -1,0 +1,507 @@
+"""Build the compact spinner thesaurus in models/thesaurus/ from WordNet, MyThes and the corpus.
+
+Sources (each synonym keeps a tag and a weight; see repair/thesaurus.py for the file format):
+
+* ``wordnet``  -- members of every synset of the lemma (sense-blind, as spinners are); weight
+  decays with the sense rank from index.<pos>.
+* ``similar``  -- WordNet similar-to (&), also-see (^) and verb-group ($) links, lower weight.
+* ``mythes``   -- MyThes en_US v2 plain synonyms of any sense.
+* ``related``  -- MyThes "(generic term)"/"(similar term)"/"(related term)" entries (these are
+  how spinners get "security" -> "safety").
+* ``twohop``   -- synonyms of synonyms (same part of speech), low weight, capped per lemma.
+* ``distrib``  -- nearest neighbours from PPMI + truncated SVD over corpus co-occurrences
+  (window +-2), kept only where the two words share an inflectional analysis.
+* ``phrase``   -- a short documented list of general phrase-level rewrites that article
+  spinners favour (function-word expansions); see PHRASE_REWRITES.
+
+Usage: python scripts/build_thesaurus.py [--corpus PATH] [--out models/thesaurus]
+       [--distrib-tokens 4000000] [--no-distrib]
+Intermediate corpus statistics are cached in .cache/thesaurus/.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDNET = Path("/usr/share/wordnet")
+MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
+POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+MYTHES_POS = {"(noun)": "n", "(verb)": "v", "(adj)": "a", "(adv)": "r"}
+TOKEN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+CASED_TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+# Weights per source: how readily a spinner would pick a synonym of this kind.
+WEIGHTS = {"wordnet": 1.0, "mythes": 0.9, "phrase": 0.9, "similar": 0.6, "related": 0.5,
+           "distrib": 0.35, "twohop": 0.2}
+# Priority when one synonym comes from several sources: the most trustworthy tag wins.
+PRIORITY = ["phrase", "wordnet", "mythes", "similar", "related", "distrib", "twohop"]
+
+# General phrase-level rewrites that article spinners are known for (function words and
+# fixed expressions that WordNet does not list as synonyms). Generic English, not taken from
+# any seed document: the "spun" side is what spinner tools emit for these everyday words.
+# Format: original -> list of rewrites; POS "x" (not inflected).
+PHRASE_REWRITES: dict[str, list[str]] = {
+    "against": ["in opposition to", "towards"],
+    "via": ["by way of", "through"],
+    "through": ["by means of", "by way of", "via"],
+    "another": ["one other", "yet another"],
+    "we have": ["we now have", "we've got"],
+    "they have": ["they've got", "they've"],
+    "will be": ["will probably be", "shall be", "can be"],
+    "would be": ["could be", "can be"],
+    "should be": ["needs to be", "must be", "ought to be"],
+    "according to": ["in line with", "in keeping with", "based on"],
+    "about": ["concerning", "regarding", "round", "roughly"],
+    "around": ["round", "about", "across"],
+    "during": ["throughout", "in the course of"],
+    "also": ["additionally", "moreover", "as well"],
+    "as well as": ["in addition to", "together with"],
+    "including": ["together with", "together with", "along with"],
+    "despite": ["regardless of", "in spite of"],
+    "because": ["as a result of", "since", "as a result of the fact that"],
+    "because of": ["due to", "on account of", "as a result of"],
+    "in order to": ["so as to", "in an effort to"],
+    "many": ["many of", "quite a few", "numerous"],
+    "most": ["most of", "the majority of"],
+    "very": ["very", "extremely", "highly"],
+    "now": ["now", "right now", "at present"],
+    "today": ["right this moment", "at the moment", "in the present day", "immediately"],
+    "recently": ["lately", "not too long ago", "just lately"],
+    "year": ["12 months", "yr"],
+    "years": ["years", "yrs"],
+    "thousands": ["1000's", "hundreds"],
+    "millions": ["hundreds of thousands", "tens of millions"],
+    "however": ["nevertheless", "nonetheless", "however"],
+    "still": ["nonetheless", "nonetheless", "nevertheless"],
+    "only": ["solely", "simply", "merely"],
+    "just": ["simply", "solely", "merely"],
+    "each": ["every", "each and every"],
+    "both": ["each", "each of"],
+    "all": ["all of", "every"],
+    "more than": ["greater than", "over"],
+    "less than": ["lower than", "fewer than"],
+    "up to": ["as much as", "as many as"],
+    "so that": ["in order that", "in order for"],
+    "such as": ["corresponding to", "similar to", "like"],
+    "while": ["whereas", "whilst"],
+    "whether": ["whether or not", "if"],
+    "within": ["inside", "inside of"],
+    "across": ["throughout", "over"],
+    "among": ["amongst", "amid"],
+    "around the world": ["throughout the globe", "internationally", "the world over"],
+    "in the world": ["on this planet", "on the earth"],
+    "is": ["is", "stands as"],
+    "there are": ["there are", "there exist"],
+    "it is": ["it's", "it is"],
+    "is not": ["isn't", "will not be"],
+    "do not": ["don't", "don't"],
+    "does not": ["doesn't", "would not"],
+    "did not": ["didn't", "failed to"],
+    "came": ["got here", "arrived"],
+    "come": ["come", "get here"],
+    "term": ["time period", "time frame"],
+    "terms": ["phrases", "time period"],
+    "before": ["earlier than", "prior to"],
+    "after": ["after", "following"],
+    "then": ["then", "after that"],
+    "although": ["though", "even though"],
+    "if": ["if", "in case"],
+    "so": ["so", "thus"],
+    "next": ["subsequent", "next"],
+    "last": ["final", "previous", "past"],
+    "first": ["first", "initial"],
+    "new": ["new", "brand new"],
+    "whose": ["whose", "of which"],
+    "which": ["which", "that"],
+    "such": ["such", "such a"],
+    "on": ["on", "upon"],
+    "together": ["collectively", "together"],
+    "people": ["folks", "individuals"],
+    "ago": ["in the past", "back"],
+    "whereas": ["while"],
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- corpus statistics
+def corpus_texts(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)["text"]
+
+
+def unigram_counts(corpus: Path, cache: Path) -> tuple[collections.Counter, collections.Counter]:
+    """Lower-cased word counts over the whole training corpus, and how often each was written
+    all lower case (names are mostly capitalised). Cached in ``cache/unigrams.tsv``."""
+    target = cache / "unigrams.tsv"
+    counts: collections.Counter = collections.Counter()
+    lower: collections.Counter = collections.Counter()
+    if target.is_file() and target.read_text(encoding="utf-8").count("\t") > 0:
+        for line in target.read_text(encoding="utf-8").splitlines():
+            word, count, *rest = line.split("\t")
+            if not rest:
+                break
+            counts[word], lower[word] = int(count), int(rest[0])
+        if counts:
+            return counts, lower
+    cased: collections.Counter = collections.Counter()
+    for text in corpus_texts(corpus):
+        cased.update(CASED_TOKEN_RE.findall(text))
+    counts, lower = collections.Counter(), collections.Counter()
+    for form, count in cased.items():
+        counts[form.lower()] += count
+        if form.islower():
+            lower[form] += count
+    cache.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(f"{w}\t{c}\t{lower[w]}\n" for w, c in counts.most_common()), encoding="utf-8")
+    return counts, lower
+
+
+def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 30000,
+                              dims: int = 128, top: int = 10) -> list[tuple[str, str, float]]:
+    """PPMI + truncated SVD word vectors on a corpus prefix; top cosine neighbours (cached)."""
+    target = cache / f"distrib_{max_tokens}.tsv"
+    if target.is_file():
+        rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
+        return [(a, b, float(c)) for a, b, c in rows]
+    from scipy import sparse
+    from scipy.sparse.linalg import svds
+
+    tokens: list[str] = []
+    for text in corpus_texts(corpus):
+        tokens.extend(TOKEN_RE.findall(text.lower()))
+        if len(tokens) >= max_tokens:
+            break
+    log(f"distrib: {len(tokens):,} tokens")
+    counts = collections.Counter(tokens)
+    vocab = [w for w, _ in counts.most_common(vocab_size)]
+    index = {w: i for i, w in enumerate(vocab)}
+    ids = np.array([index.get(t, -1) for t in tokens], dtype=np.int64)
+    rows, cols, vals = [], [], []
+    for distance, weight in ((1, 1.0), (2, 0.5)):
+        left, right = ids[:-distance], ids[distance:]
+        keep = (left >= 0) & (right >= 0)
+        for a, b in ((left[keep], right[keep]), (right[keep], left[keep])):
+            rows.append(a)
+            cols.append(b)
+            vals.append(np.full(len(a), weight, dtype=np.float32))
+    n = len(vocab)
+    matrix = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(n, n)).tocsr()
+    matrix.sum_duplicates()
+    total = matrix.sum()
+    row_sum = np.asarray(matrix.sum(axis=1)).ravel()
+    col_sum = np.asarray(matrix.sum(axis=0)).ravel() ** 0.75  # context smoothing
+    col_sum = col_sum / col_sum.sum()
+    coo = matrix.tocoo()
+    pmi = np.log(coo.data / total) - np.log(row_sum[coo.row] / total) - np.log(col_sum[coo.col])
+    keep = pmi > 0
+    ppmi = sparse.csr_matrix((pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    log(f"distrib: PPMI {ppmi.nnz:,} non-zeros; SVD k={dims}")
+    u, s, _ = svds(ppmi, k=dims, random_state=0)
+    vectors = u * np.sqrt(s)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    vectors = vectors.astype(np.float32)
+    result = []
+    for start in range(0, n, 2000):
+        sims = vectors[start:start + 2000] @ vectors.T
+        for offset, row in enumerate(sims):
+            i = start + offset
+            row[i] = -1.0
+            best = np.argpartition(-row, top)[:top]
+            for j in best[np.argsort(-row[best])]:
+                result.append((vocab[i], vocab[j], float(row[j])))
+    cache.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(f"{a}\t{b}\t{c:.3f}\n" for a, b, c in result), encoding="utf-8")
+    return result
+
+
+
+# --------------------------------------------------------------------------- WordNet
+def clean_lemma(word: str) -> str:
+    """WordNet spelling -> text spelling: underscores to spaces, adjective markers dropped."""
+    return re.sub(r"\([a-z]+\)$", "", word).replace("_", " ")
+
+
+def read_synsets(wordnet: Path) -> dict[tuple[str, str], tuple[list[str], list[tuple[str, str, str]]]]:
+    """(pos, offset) -> (member words, pointers as (symbol, pos, offset))."""
+    synsets = {}
+    for pos, name in POS_FILES.items():
+        for line in (wordnet / f"data.{name}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split(" | ")[0].split()
+            offset, count = fields[0], int(fields[3], 16)
+            members = [clean_lemma(fields[4 + 2 * i]) for i in range(count)]
+            at = 4 + 2 * count
+            pointer_count = int(fields[at])
+            pointers = [(fields[at + 1 + 4 * i], fields[at + 3 + 4 * i], fields[at + 2 + 4 * i])
+                        for i in range(pointer_count)]
+            synsets[(pos, offset)] = (members, [(sym, "a" if p == "s" else p, off) for sym, p, off in pointers])
+    return synsets
+
+
+def read_senses(wordnet: Path) -> dict[tuple[str, str], list[str]]:
+    """(lemma, pos) -> synset offsets in WordNet sense order (most frequent sense first)."""
+    senses = {}
+    for pos, name in POS_FILES.items():
+        for line in (wordnet / f"index.{name}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split()
+            synset_count, pointer_count = int(fields[2]), int(fields[3])
+            senses[(clean_lemma(fields[0]), pos)] = fields[4 + pointer_count + 2:][:synset_count]
+    return senses
+
+
+def wordnet_pairs(wordnet: Path):
+    """Yield (lemma, pos, synonym, weight, source) for synset members and similar-to links."""
+    synsets = read_synsets(wordnet)
+    for (lemma, pos), offsets in read_senses(wordnet).items():
+        for rank, offset in enumerate(offsets):
+            decay = max(0.4, 0.85 ** rank)
+            members, pointers = synsets[(pos, offset)]
+            for word in members:
+                if word.lower() != lemma:
+                    yield lemma, pos, word, WEIGHTS["wordnet"] * decay, "wordnet"
+            for symbol, target_pos, target in pointers:
+                if symbol in ("&", "^", "$") and target_pos == pos:
+                    for word in synsets[(target_pos, target)][0]:
+                        if word.lower() != lemma:
+                            yield lemma, pos, word, WEIGHTS["similar"] * decay, "similar"
+
+
+# --------------------------------------------------------------------------- MyThes
+def mythes_pairs(path: Path):
+    """Yield (lemma, pos, synonym, weight, source) from MyThes; antonyms are skipped."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[1:]
+    at = 0
+    while at < len(lines):
+        head, _, count = lines[at].rpartition("|")
+        lemma = head.lower()
+        for rank, line in enumerate(lines[at + 1: at + 1 + int(count)]):
+            parts = line.split("|")
+            pos = MYTHES_POS.get(parts[0])
+            decay = max(0.4, 0.85 ** rank)
+            for item in parts[1:] if pos else []:
+                word, _, kind = item.partition(" (")
+                if "antonym" in kind or word.lower() == lemma:
+                    continue
+                source = "related" if kind else "mythes"
+                yield lemma, pos, word, WEIGHTS[source] * decay, source
+        at += 1 + int(count)
+
+
+# --------------------------------------------------------------------------- morphology
+def morphology_lines(wordnet: Path, counts: collections.Counter) -> list[str]:
+    """Lemma lists per POS and irregular forms with tags, for repair.inflect."""
+    lines = []
+    for pos, name in POS_FILES.items():
+        words = set()
+        for line in (wordnet / f"index.{name}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith("  "):
+                word = line.split()[0]
+                if re.fullmatch(r"[a-z][a-z'-]*", word):
+                    words.add(word)
+        lines.append(f"L\t{pos}\t{' '.join(sorted(words))}")
+    for pos, name in POS_FILES.items():
+        by_lemma: dict[str, list[str]] = collections.defaultdict(list)
+        for line in (wordnet / f"{name}.exc").read_text(encoding="utf-8").splitlines():
+            form, *lemmas = line.split()
+            for lemma in lemmas:
+                if re.fullmatch(r"[a-z][a-z'-]*", form + lemma):
+                    by_lemma[lemma].append(form)
+        for lemma, forms in sorted(by_lemma.items()):
+            for tag, form in classify_forms(pos, lemma, forms, counts).items():
+                lines.append(f"I\t{lemma}\t{tag}\t{form}")
+    return lines
+
+
+def classify_forms(pos: str, lemma: str, forms: list[str], counts: collections.Counter) -> dict[str, str]:
+    """Give each exception form a tag; where two forms compete, the commoner in the corpus wins."""
+    tagged: dict[str, list[str]] = collections.defaultdict(list)
+    for form in forms:
+        if pos == "n":
+            tagged["NNS"].append(form)
+        elif pos in ("a", "r"):
+            tag = ("JJ" if pos == "a" else "RB") + ("S" if form.endswith("st") else "R")
+            tagged[tag].append(form)
+        elif form.endswith("ing"):
+            tagged["VBG"].append(form)
+        elif form.endswith("s") and form.startswith(lemma[:2]) and len(form) <= len(lemma) + 2:
+            tagged["VBZ"].append(form)
+        else:
+            past = [f for f in forms if not f.endswith(("ing",)) and f not in tagged["VBZ"]]
+            participles = [f for f in past if f.endswith("n") or ("u" in f and "u" not in lemma)]
+            if form in participles and len(participles) < len(past):
+                tagged["VBN"].append(form)
+            elif participles and len(participles) < len(past):
+                tagged["VBD"].append(form)
+            else:
+                tagged["VBD"].append(form)
+                tagged["VBN"].append(form)
+    from repair.inflect import _regular_form
+
+    out = {}
+    for tag, options in tagged.items():
+        if not options:
+            continue
+        # The regular form competes too, so that rare variants ("learnt") do not win.
+        regular = _regular_form(lemma, tag)
+        best = max(options + [regular], key=lambda f: (counts.get(f, 0), f != regular, -len(f)))
+        if best != regular:
+            out[tag] = best
+    return out
+
+
+# --------------------------------------------------------------------------- combination
+def add(table: dict, lemma: str, pos: str, word: str, weight: float, source: str) -> None:
+    """Keep the strongest weight and the most trustworthy source for (lemma, pos, word)."""
+    slot = table.setdefault((lemma, pos), {})
+    old = slot.get(word)
+    if old is None:
+        slot[word] = (weight, source)
+        return
+    best = old[1] if PRIORITY.index(old[1]) <= PRIORITY.index(source) else source
+    slot[word] = (max(old[0], weight), best)
+
+
+def good_word(word: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){0,3}", word))
+
+
+def two_hop(table: dict, keep_key, limit: int = 15) -> list[tuple[str, str, str, float]]:
+    """Synonyms of direct synonyms (same POS) that are not direct synonyms themselves."""
+    direct_sources = {"wordnet", "mythes", "similar"}
+    out = []
+    for (lemma, pos), slot in table.items():
+        if not keep_key(lemma):
+            continue
+        direct = {w.lower() for w, (_, s) in slot.items() if s in direct_sources}
+        paths: collections.Counter = collections.Counter()
+        for word in direct:
+            for second, (weight, source) in table.get((word, pos), {}).items():
+                if source in direct_sources and second.lower() not in direct and second.lower() != lemma:
+                    paths[second] += weight
+        for word, score in paths.most_common(limit):
+            out.append((lemma, pos, word, WEIGHTS["twohop"] * min(1.0, score)))
+    return out
+
+
+def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0.5):
+    """Lemma pairs from surface neighbours that share an inflectional reading (said/told).
+
+    Both words must be common-noun-like (mostly written lower case) so that names such as
+    "beijing" are not offered as synonyms of "chinese".
+    """
+    from repair.inflect import TAG_POS
+
+    for a, b, cos in neighbours:
+        if cos < min_cos or a not in common_words or b not in common_words:
+            continue
+        readings_b = {tag: lemma for lemma, tag in inflector.analyses(b)}
+        for lemma_a, tag in inflector.analyses(a):
+            lemma_b = readings_b.get(tag)
+            if lemma_b and lemma_b != lemma_a:
+                yield lemma_a, TAG_POS[tag], lemma_b, WEIGHTS["distrib"] * cos
+
+
+def build_table(args, counts, lower, inflector) -> dict:
+    vocab = {w for w, c in counts.items() if c >= args.min_count}
+    common_words = {w for w in vocab if w.isalpha() and lower[w] >= 0.6 * counts[w]}
+
+    def keep_key(lemma: str) -> bool:
+        return all(part in vocab for part in lemma.lower().replace("-", " ").split())
+
+    table: dict = {}
+    for lemma, pos, word, weight, source in wordnet_pairs(args.wordnet):
+        if good_word(word):
+            add(table, lemma.lower(), pos, word, weight, source)
+    log(f"wordnet: {len(table):,} keys")
+    for lemma, pos, word, weight, source in mythes_pairs(args.mythes):
+        if good_word(word):
+            add(table, lemma, pos, word, weight, source)
+    log(f"+ mythes: {len(table):,} keys")
+    table = {key: slot for key, slot in table.items() if keep_key(key[0])}
+    log(f"kept in corpus vocabulary: {len(table):,} keys")
+    for lemma, pos, word, weight in two_hop(table, keep_key):
+        add(table, lemma, pos, word, weight, "twohop")
+    if not args.no_distrib:
+        neighbours = distributional_neighbours(args.corpus, args.cache, args.distrib_tokens)
+        for lemma, pos, word, weight in distributional_pairs(neighbours, inflector, common_words):
+            add(table, lemma, pos, word, weight, "distrib")
+    for lemma, rewrites in PHRASE_REWRITES.items():
+        for rank, word in enumerate(rewrites):
+            if word != lemma:
+                add(table, lemma, "x", word, WEIGHTS["phrase"] * 0.9 ** rank, "phrase")
+    return table
+
+
+def write_table(table: dict, path: Path) -> dict[str, int]:
+    """One line per lemma: lemma TAB word|pos|weight|source TAB ... (sorted by weight)."""
+    by_lemma: dict[str, list[tuple[float, str, str, str]]] = collections.defaultdict(list)
+    sizes: collections.Counter = collections.Counter()
+    for (lemma, pos), slot in table.items():
+        for word, (weight, source) in slot.items():
+            by_lemma[lemma].append((weight, word, pos, source))
+            sizes[source] += 1
+    lines = []
+    for lemma in sorted(by_lemma):
+        items = sorted(by_lemma[lemma], key=lambda item: (-item[0], item[1]))
+        lines.append(lemma + "".join(f"\t{w}|{p}|{weight:.2f}|{s}" for weight, w, p, s in items))
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as handle:
+        handle.write(("\n".join(lines) + "\n").encode("utf-8"))
+    sizes["lemmas"] = len(lines)
+    return dict(sizes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "news.jsonl.gz")
+    parser.add_argument("--wordnet", type=Path, default=WORDNET)
+    parser.add_argument("--mythes", type=Path, default=MYTHES)
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "thesaurus")
+    parser.add_argument("--min-count", type=int, default=2, help="corpus count for a lemma to be a key")
+    parser.add_argument("--distrib-tokens", type=int, default=4_000_000)
+    parser.add_argument("--no-distrib", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.time()
+    from repair.inflect import Inflector
+
+    counts, lower = unigram_counts(args.corpus, args.cache)
+    args.out.mkdir(parents=True, exist_ok=True)
+    morphology = morphology_lines(args.wordnet, counts)
+    with gzip.GzipFile(args.out / "morphology.tsv.gz", "wb", compresslevel=9, mtime=0) as handle:
+        handle.write(("\n".join(morphology) + "\n").encode("utf-8"))
+    inflector = Inflector.from_lines(morphology)
+    table = build_table(args, counts, lower, inflector)
+    sizes = write_table(table, args.out / "thesaurus.tsv.gz")
+    (args.out / "stats.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
+    log(f"sizes {sizes}; {time.time() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--distrib-only":
+    corpus = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
+    cache = ROOT / ".cache" / "thesaurus"
+    unigram_counts(corpus, cache)
+    distributional_neighbours(corpus, cache, int(sys.argv[2]) if len(sys.argv) > 2 else 4_000_000)
+    sys.exit(0)
+if __name__ == "__main__":
+    sys.exit(main())
