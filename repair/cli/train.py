@@ -1,15 +1,106 @@
-"""`unspin train`: placeholder until its issue lands (owner replaces this file)."""
+"""`unspin train tokenizer|detector`: train the shared tokenizer or the word-tagging detector.
+
+Each target is a thin call into the library; targets register in ``TARGETS`` (name -> add
+function), so another trainer (the restorer) is one more entry.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
 
-from repair.errors import UnspinError
+from repair.paths import cache_dir, corpus_path, models_dir
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def add_tokenizer(targets) -> None:
+    from repair.tokenizer import TokenizerConfig
+
+    defaults = TokenizerConfig()
+    parser = targets.add_parser("tokenizer", help="train the shared sentencepiece tokenizer on a corpus sample")
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus .jsonl.gz (default: ../shared/corpus/news.jsonl.gz)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output folder (default: models/tokenizer)")
+    parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
+    parser.add_argument("--sample", type=int, default=defaults.sample_paragraphs, help="paragraphs sampled from the corpus")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.set_defaults(run=run_tokenizer)
+
+
+def run_tokenizer(args: argparse.Namespace) -> int:
+    from repair.errors import InputError
+    from repair.tokenizer import TokenizerConfig, corpus_paragraphs, sample_paragraphs, train_tokenizer
+
+    corpus = args.corpus or corpus_path("train")
+    if not corpus.is_file():
+        raise InputError(f"corpus not found: {corpus}")
+    config = TokenizerConfig(vocab_size=args.vocab_size, sample_paragraphs=args.sample, seed=args.seed)
+    out = args.out or models_dir() / "tokenizer"
+    started = time.time()
+    sample = sample_paragraphs(corpus_paragraphs(corpus), config.sample_paragraphs, config.seed)
+    log(f"training {config.model_type} tokenizer, vocab {config.vocab_size}, on {len(sample):,} paragraphs "
+        f"({sum(map(len, sample)):,} chars) from {corpus}; expect about a minute on 2 cores")
+    tokenizer = train_tokenizer(sample, out, config)
+    log(f"wrote {out} (vocab {tokenizer.vocab_size}) in {time.time() - started:.0f} s")
+    return 0
+
+
+def add_detector(targets) -> None:
+    # Defaults live in TrainConfig; options left out keep them (importing it here would pull
+    # torch into every `unspin` call).
+    parser = targets.add_parser(
+        "detector",
+        help="train the word-tagging detector on the synthetic dataset (CPU by default, GPU if present)",
+        description="Trains, calibrates on validation, evaluates on test, writes models/detector. "
+        "Defaults (see repair.train_detector.TrainConfig) finish in under an hour on 2 CPU cores.",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation/test (default: .cache/data)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/detector)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/detector-<base>)")
+    parser.add_argument("--base", choices=["spm", "minilm"], default="spm", help="from-scratch small BERT on our tokenizer (default), or fine-tuned MiniLM")
+    parser.add_argument("--max-train-rows", type=int, help="rows sampled from the train split")
+    parser.add_argument("--max-eval-rows", type=int, help="rows sampled from validation and test")
+    parser.add_argument("--max-steps", type=int, help="optimiser steps at most")
+    parser.add_argument("--max-minutes", type=float, help="wall-clock budget of the optimiser loop")
+    parser.add_argument("--batch-pieces", type=int, help="padded pieces per batch")
+    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--seed", type=int, help="seed for sampling, init and batch order")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
+    parser.set_defaults(run=run_detector)
+
+
+def run_detector(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from repair.train_detector import TrainConfig, train_detector
+
+    names = ("base", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed")
+    config = replace(TrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
+    train_detector(
+        config,
+        data_dir=args.data or cache_dir() / "data",
+        out_dir=args.out or models_dir() / "detector",
+        run_dir=args.run_dir or cache_dir() / "runs" / f"detector-{config.base}",
+        models_root=models_dir(),
+        threads=args.threads,
+        device_name=args.device,
+        fresh=args.fresh,
+        log=log,
+    )
+    return 0
+
+
+# name -> function adding the target's parser; the restorer adds its own entry here.
+TARGETS = {"tokenizer": add_tokenizer, "detector": add_detector}
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="(not built yet)")
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    raise UnspinError("'unspin train' is not built yet")
+    parser = subparsers.add_parser("train", help="train the tokenizer or a model", description=__doc__)
+    targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
+    for add in TARGETS.values():
+        add(targets)
