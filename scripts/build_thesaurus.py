@@ -53,84 +53,58 @@ PRIORITY = ["phrase", "wordnet", "mythes", "similar", "related", "distrib", "two
 # any seed document: the "spun" side is what spinner tools emit for these everyday words.
 # Format: original -> list of rewrites; POS "x" (not inflected).
 PHRASE_REWRITES: dict[str, list[str]] = {
-    "against": ["in opposition to", "towards"],
+    # Named in issue 3 as typical spinner output.
+    "against": ["in opposition to"],
+    "came": ["got here"],
+    "another": ["one other"],
+    "term": ["time period"],
+    "will be": ["will probably be"],
+    "year": ["12 months"],
+    "today": ["right this moment"],
+    "thousands": ["1000's"],
+    "we have": ["we now have"],
+    # Generic English equivalents of function words and fixed expressions (no seed consulted).
     "via": ["by way of", "through"],
-    "through": ["by means of", "by way of", "via"],
-    "another": ["one other", "yet another"],
-    "we have": ["we now have", "we've got"],
-    "they have": ["they've got", "they've"],
-    "will be": ["will probably be", "shall be", "can be"],
-    "would be": ["could be", "can be"],
-    "should be": ["needs to be", "must be", "ought to be"],
-    "according to": ["in line with", "in keeping with", "based on"],
-    "about": ["concerning", "regarding", "round", "roughly"],
-    "around": ["round", "about", "across"],
-    "during": ["throughout", "in the course of"],
-    "also": ["additionally", "moreover", "as well"],
-    "as well as": ["in addition to", "together with"],
-    "including": ["together with", "together with", "along with"],
-    "despite": ["regardless of", "in spite of"],
-    "because": ["as a result of", "since", "as a result of the fact that"],
-    "because of": ["due to", "on account of", "as a result of"],
-    "in order to": ["so as to", "in an effort to"],
-    "many": ["many of", "quite a few", "numerous"],
-    "most": ["most of", "the majority of"],
-    "very": ["very", "extremely", "highly"],
-    "now": ["now", "right now", "at present"],
-    "today": ["right this moment", "at the moment", "in the present day", "immediately"],
-    "recently": ["lately", "not too long ago", "just lately"],
-    "year": ["12 months", "yr"],
-    "years": ["years", "yrs"],
-    "thousands": ["1000's", "hundreds"],
-    "millions": ["hundreds of thousands", "tens of millions"],
-    "however": ["nevertheless", "nonetheless", "however"],
-    "still": ["nonetheless", "nonetheless", "nevertheless"],
-    "only": ["solely", "simply", "merely"],
-    "just": ["simply", "solely", "merely"],
-    "each": ["every", "each and every"],
-    "both": ["each", "each of"],
-    "all": ["all of", "every"],
-    "more than": ["greater than", "over"],
-    "less than": ["lower than", "fewer than"],
-    "up to": ["as much as", "as many as"],
-    "so that": ["in order that", "in order for"],
-    "such as": ["corresponding to", "similar to", "like"],
-    "while": ["whereas", "whilst"],
-    "whether": ["whether or not", "if"],
-    "within": ["inside", "inside of"],
-    "across": ["throughout", "over"],
-    "among": ["amongst", "amid"],
-    "around the world": ["throughout the globe", "internationally", "the world over"],
-    "in the world": ["on this planet", "on the earth"],
-    "is": ["is", "stands as"],
-    "there are": ["there are", "there exist"],
-    "it is": ["it's", "it is"],
-    "is not": ["isn't", "will not be"],
-    "do not": ["don't", "don't"],
-    "does not": ["doesn't", "would not"],
-    "did not": ["didn't", "failed to"],
-    "came": ["got here", "arrived"],
-    "come": ["come", "get here"],
-    "term": ["time period", "time frame"],
-    "terms": ["phrases", "time period"],
-    "before": ["earlier than", "prior to"],
-    "after": ["after", "following"],
-    "then": ["then", "after that"],
+    "through": ["via", "by way of"],
+    "because": ["since", "as"],
+    "because of": ["due to", "owing to", "on account of"],
     "although": ["though", "even though"],
-    "if": ["if", "in case"],
-    "so": ["so", "thus"],
-    "next": ["subsequent", "next"],
-    "last": ["final", "previous", "past"],
-    "first": ["first", "initial"],
-    "new": ["new", "brand new"],
-    "whose": ["whose", "of which"],
-    "which": ["which", "that"],
-    "such": ["such", "such a"],
-    "on": ["on", "upon"],
-    "together": ["collectively", "together"],
-    "people": ["folks", "individuals"],
-    "ago": ["in the past", "back"],
-    "whereas": ["while"],
+    "however": ["nevertheless", "yet"],
+    "before": ["prior to", "ahead of"],
+    "after": ["following", "subsequent to"],
+    "among": ["amongst", "amid"],
+    "while": ["whilst"],
+    "within": ["inside"],
+    "whether": ["if"],
+    "if": ["in case"],
+    "many": ["numerous", "a lot of"],
+    "very": ["extremely", "highly"],
+    "now": ["at present", "currently"],
+    "then": ["after that", "next"],
+    "next": ["subsequent", "following"],
+    "first": ["initial", "first-ever"],
+    "new": ["brand new", "novel"],
+    "on": ["upon"],
+    "until": ["till", "up until"],
+    "about": ["regarding", "approximately"],
+    "around": ["about", "approximately"],
+    "such as": ["like", "for example"],
+    "more than": ["over", "upwards of"],
+    "less than": ["under", "below"],
+    "at least": ["no less than", "at minimum"],
+    "as well": ["too", "also"],
+    "so that": ["in order that"],
+    "even though": ["although", "despite the fact that"],
+    "in addition": ["moreover", "furthermore"],
+    "for example": ["for instance", "such as"],
+    "do not": ["don't"],
+    "does not": ["doesn't"],
+    "did not": ["didn't"],
+    "is not": ["isn't"],
+    "it is": ["it's"],
+    "will not": ["won't"],
+    "has been": ["has actually been"],
+    "have been": ["have actually been"],
 }
 
 
@@ -256,26 +230,40 @@ def read_synsets(wordnet: Path) -> dict[tuple[str, str], tuple[list[str], list[t
     return synsets
 
 
-def read_senses(wordnet: Path) -> dict[tuple[str, str], list[str]]:
-    """(lemma, pos) -> synset offsets in WordNet sense order (most frequent sense first)."""
-    senses = {}
+def read_senses(wordnet: Path) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], float]]:
+    """(lemma, pos) -> synset offsets in WordNet sense order (most frequent sense first), and a
+    part-of-speech prior from the tagged-sense counts ("company" is mostly a noun)."""
+    senses, tagged = {}, {}
     for pos, name in POS_FILES.items():
         for line in (wordnet / f"index.{name}").read_text(encoding="utf-8", errors="replace").splitlines():
             if line.startswith("  "):
                 continue
             fields = line.split()
             synset_count, pointer_count = int(fields[2]), int(fields[3])
-            senses[(clean_lemma(fields[0]), pos)] = fields[4 + pointer_count + 2:][:synset_count]
-    return senses
+            key = (clean_lemma(fields[0]), pos)
+            senses[key] = fields[4 + pointer_count + 2:][:synset_count]
+            tagged[key] = int(fields[4 + pointer_count + 1])
+    best: dict[str, int] = collections.defaultdict(int)
+    for (lemma, _), count in tagged.items():
+        best[lemma] = max(best[lemma], count)
+    prior = {(lemma, pos): 0.3 + 0.7 * (count + 0.5) / (best[lemma] + 0.5)
+             for (lemma, pos), count in tagged.items()}
+    return senses, prior
 
 
-def wordnet_pairs(wordnet: Path):
-    """Yield (lemma, pos, synonym, weight, source) for synset members and similar-to links."""
+def wordnet_pairs(wordnet: Path, proper_ok):
+    """Yield (lemma, pos, synonym, weight, source) for synset members and similar-to links.
+
+    A sense whose member for this lemma is capitalised (the "Cash" of Johnny Cash) is skipped
+    unless ``proper_ok(lemma)``: the word is mostly capitalised in the corpus ("Chinese")."""
     synsets = read_synsets(wordnet)
-    for (lemma, pos), offsets in read_senses(wordnet).items():
+    senses, prior = read_senses(wordnet)
+    for (lemma, pos), offsets in senses.items():
         for rank, offset in enumerate(offsets):
-            decay = max(0.4, 0.85 ** rank)
+            decay = max(0.4, 0.85 ** rank) * prior[(lemma, pos)]
             members, pointers = synsets[(pos, offset)]
+            if any(w.lower() == lemma and w != lemma for w in members) and not proper_ok(lemma):
+                continue
             for word in members:
                 if word.lower() != lemma:
                     yield lemma, pos, word, WEIGHTS["wordnet"] * decay, "wordnet"
@@ -287,8 +275,9 @@ def wordnet_pairs(wordnet: Path):
 
 
 # --------------------------------------------------------------------------- MyThes
-def mythes_pairs(path: Path):
-    """Yield (lemma, pos, synonym, weight, source) from MyThes; antonyms are skipped."""
+def mythes_pairs(path: Path, proper_ok):
+    """Yield (lemma, pos, synonym, weight, source) from MyThes; antonyms are skipped, and so are
+    proper-noun meanings (a capitalised synonym on the line) of words written in lower case."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[1:]
     at = 0
     while at < len(lines):
@@ -298,6 +287,9 @@ def mythes_pairs(path: Path):
             parts = line.split("|")
             pos = MYTHES_POS.get(parts[0])
             decay = max(0.4, 0.85 ** rank)
+            plain = [p for p in parts[1:] if " (" not in p]
+            if any(p[:1].isupper() for p in plain) and not proper_ok(lemma):
+                continue
             for item in parts[1:] if pos else []:
                 word, _, kind = item.partition(" (")
                 if "antonym" in kind or word.lower() == lemma:
@@ -428,12 +420,15 @@ def build_table(args, counts, lower, inflector) -> dict:
     def keep_key(lemma: str) -> bool:
         return all(part in vocab for part in lemma.lower().replace("-", " ").split())
 
+    def proper_ok(lemma: str) -> bool:
+        return " " in lemma or lower[lemma] < 0.5 * counts[lemma]
+
     table: dict = {}
-    for lemma, pos, word, weight, source in wordnet_pairs(args.wordnet):
+    for lemma, pos, word, weight, source in wordnet_pairs(args.wordnet, proper_ok):
         if good_word(word):
             add(table, lemma.lower(), pos, word, weight, source)
     log(f"wordnet: {len(table):,} keys")
-    for lemma, pos, word, weight, source in mythes_pairs(args.mythes):
+    for lemma, pos, word, weight, source in mythes_pairs(args.mythes, proper_ok):
         if good_word(word):
             add(table, lemma, pos, word, weight, source)
     log(f"+ mythes: {len(table):,} keys")
