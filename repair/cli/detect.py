@@ -1,15 +1,139 @@
-"""`unspin detect`: placeholder until its issue lands (owner replaces this file)."""
+"""`unspin detect`: score files, folders or stdin for spun/garbled text (JSON lines by default).
+
+Also holds the input options shared with `unspin fix` (globs, formats, encoding, workers).
+"""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from contextlib import closing
+from pathlib import Path
 
+from repair.batch import STDIN, BatchOptions, FileOutcome, RepairerFactory, Summary, collect_inputs, process_stdin, run_batch
 from repair.errors import UnspinError
+from repair.fileio import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
+from repair.formats import DEFAULT_FIELD, FORMAT_NAMES
+from repair.pipeline import RepairConfig
+
+EPILOG = """exit codes: 0 every input processed, 1 some input failed or was skipped (binary,
+undecodable, missing, unreadable, symlink loop; each named on stderr), 2 usage error or
+missing model, 130 interrupted. An empty file is processed as empty text (score 0, no
+spans, empty output) and a note is printed on stderr."""
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("detect", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "detect",
+        help="score texts for spinner/machine-translation damage",
+        description="Score each input for spun or garbled text. One JSON object per input on stdout: "
+        '{"path", "score", "spun", "spans": [{"start", "end", "text", "score", "reason"}]}.',
+        epilog=EPILOG,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="FILE", help="files or folders (recursive); '-' reads stdin")
+    parser.add_argument("--format", choices=["json", "text"], default="json", help="output: JSON lines (default) or a readable table")
+    parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="score at or above which a text counts as spun (default %(default)s)")
+    add_input_arguments(parser)
     parser.set_defaults(run=run)
 
 
+def probability(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not between 0 and 1")
+    return number
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by detect and fix: what to read and how."""
+    group = parser.add_argument_group("inputs")
+    group.add_argument("--include", action="append", default=[], metavar="GLOB", help="in folders, only files matching (name or relative path; repeatable)")
+    group.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip files/folders matching (repeatable)")
+    group.add_argument("--input-format", choices=FORMAT_NAMES, default="auto", help="input format; auto picks by suffix (.md, .html, .jsonl, .csv/.tsv; else plain text)")
+    group.add_argument("--field", default=DEFAULT_FIELD, help="JSONL key / CSV column holding the text (default %(default)s); other fields are kept")
+    group.add_argument("--encoding", default=None, help="decode inputs with this codec instead of detecting (e.g. cp1252, utf-16-le)")
+    group.add_argument("-j", "--jobs", type=positive, default=1, help="worker processes, each loading the model once (default 1)")
+    group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
+    group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
+    group.add_argument("--chunk-size", type=positive, default=CHUNK_CHARS, metavar="CHARS", help="characters per streamed chunk of a large file")
+    group.add_argument("--stream-threshold", type=positive, default=STREAM_THRESHOLD_BYTES, metavar="BYTES", help="stream files larger than this")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+
+def factory_from(args: argparse.Namespace, **config) -> RepairerFactory:
+    return RepairerFactory(models=args.models, config=RepairConfig(**config))
+
+
+def input_items(args: argparse.Namespace, skip=()):
+    """Validate stdin use and expand the inputs."""
+    if STDIN in args.inputs and len(args.inputs) > 1:
+        raise UnspinError("'-' (stdin) cannot be combined with other inputs")
+    return collect_inputs(args.inputs, include=args.include, exclude=args.exclude, skip=skip)
+
+
+def common_options(args: argparse.Namespace, **changes) -> BatchOptions:
+    return BatchOptions(
+        input_format=args.input_format, field=args.field, encoding=args.encoding, jobs=args.jobs,
+        chunk_chars=args.chunk_size, stream_threshold=args.stream_threshold,
+        progress=not args.quiet and sys.stderr.isatty(), **changes,
+    )
+
+
+def report_problem(outcome: FileOutcome) -> None:
+    """Failures, skips and empty inputs on stderr, each naming its path."""
+    if outcome.status != "done":
+        print(f"unspin: {'skipped' if outcome.status == 'skipped' else 'error'}: {outcome.error}", file=sys.stderr)
+    elif outcome.empty:
+        print(f"unspin: note: {outcome.path} is empty; nothing to do (empty output)", file=sys.stderr)
+
+
+def print_summary(summary: Summary, quiet: bool) -> None:
+    if quiet:
+        return
+    rate = summary.words / summary.seconds if summary.seconds else 0.0
+    rows = [("done", summary.done), ("  resumed", summary.resumed), ("  changed", summary.changed), ("failed", summary.failed),
+            ("skipped", summary.skipped), ("edits", summary.edits), ("words", summary.words)]
+    table = "  ".join(f"{name.strip()} {value:,}" for name, value in rows)
+    print(f"unspin: {table}  |  {summary.seconds:.1f}s  {rate:,.0f} words/s", file=sys.stderr)
+
+
+def detection_record(outcome: FileOutcome) -> dict:
+    return {"path": outcome.path, "score": round(outcome.score, 4), "spun": outcome.spun, "spans": list(outcome.spans)}
+
+
+def emit(outcome: FileOutcome, fmt: str) -> None:
+    report_problem(outcome)
+    if outcome.status != "done":
+        return
+    if fmt == "json":
+        print(json.dumps(detection_record(outcome), ensure_ascii=False), flush=True)
+        return
+    print(f"{outcome.path}\t{outcome.score:.3f}\t{'SPUN' if outcome.spun else 'clean'}\t{len(outcome.spans)} spans", flush=True)
+    for span in outcome.spans:
+        where = f"record {span['record']} " if "record" in span else ""
+        print(f"    {where}[{span['start']}:{span['end']}] {span['text']!r} {span['score']:.2f} {span.get('reason', '')}".rstrip())
+
+
 def run(args: argparse.Namespace) -> int:
-    raise UnspinError("'unspin detect' is not built yet")
+    factory = factory_from(args, threshold=args.threshold)
+    options = common_options(args, task="detect")
+    if args.inputs == [STDIN]:
+        outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
+        emit(outcome, args.format)
+        return 0 if outcome.status == "done" else 1
+    items = input_items(args)
+    summary = Summary()
+    # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
+    with closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
+        for outcome in outcomes:
+            emit(outcome, args.format)
+    if len(items) > 1:
+        print_summary(summary, args.quiet)
+    return summary.exit_code

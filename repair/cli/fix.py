@@ -1,15 +1,109 @@
-"""`unspin fix`: placeholder until its issue lands (owner replaces this file)."""
+"""`unspin fix`: repair files, folders or stdin; never overwrites an input unless --in-place."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from contextlib import closing
+from pathlib import Path
 
+from repair.batch import MANIFEST_NAME, STDIN, BatchOptions, FileOutcome, Summary, process_stdin, run_batch
+from repair.cli.detect import EPILOG, add_input_arguments, common_options, factory_from, input_items, print_summary, probability, report_problem
 from repair.errors import UnspinError
+from repair.pipeline import RepairConfig
+
+FIX_EPILOG = EPILOG + """
+
+Outputs: one file without -o prints the repaired text to stdout (same encoding as the input).
+-o OUTDIR mirrors the input tree there and writes OUTDIR/unspin-manifest.jsonl; re-running
+resumes (files whose manifest entry is done and whose input hash is unchanged are skipped).
+--in-place rewrites changed inputs, keeping a copy with --backup-suffix. Writes are atomic
+(temp file + rename), so Ctrl-C never leaves a half-written file."""
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("fix", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "fix",
+        help="repair spun/garbled text",
+        description="Repair spun or garbled text, leaving everything else byte for byte as it was.",
+        epilog=FIX_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="FILE", help="files or folders (recursive); '-' reads stdin and writes stdout")
+    parser.add_argument("-o", "--output", dest="outdir", type=Path, default=None, metavar="OUTDIR", help="write repaired files here, mirroring the input tree")
+    parser.add_argument("--in-place", action="store_true", help="rewrite changed inputs (a backup is kept, see --backup-suffix)")
+    parser.add_argument("--backup-suffix", default=".orig", help="suffix of the backup --in-place keeps ('' for none; default %(default)s)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help='stdout: repaired text, or JSON lines {"path","text","edits"}')
+    parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
+    parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop edits below this confidence (default %(default)s)")
+    parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
+    parser.add_argument("--diff", action="store_true", help="print unified diffs instead of writing")
+    parser.add_argument("--dry-run", action="store_true", help="process and report, write nothing")
+    parser.add_argument("--manifest", type=Path, default=None, help=f"manifest JSONL (default OUTDIR/{MANIFEST_NAME} with -o)")
+    parser.add_argument("--no-resume", action="store_true", help="process every file even if the manifest says it is done")
+    add_input_arguments(parser)
     parser.set_defaults(run=run)
 
 
+def check_usage(args: argparse.Namespace) -> None:
+    if args.outdir is not None and args.in_place:
+        raise UnspinError("choose either -o OUTDIR or --in-place, not both")
+    if STDIN in args.inputs and (args.outdir is not None or args.in_place):
+        raise UnspinError("'-' (stdin) writes to stdout; it cannot be used with -o or --in-place")
+    if args.outdir is not None and args.outdir.exists() and not args.outdir.is_dir():
+        raise UnspinError(f"-o {args.outdir}: exists and is not a folder")
+
+
+def to_stdout(args: argparse.Namespace) -> bool:
+    """Whether repaired text goes to stdout (no -o, no --in-place, not a diff/dry run)."""
+    return args.outdir is None and not args.in_place and not args.diff and not args.dry_run
+
+
+def build_options(args: argparse.Namespace) -> BatchOptions:
+    manifest = args.manifest or (args.outdir / MANIFEST_NAME if args.outdir is not None else None)
+    return common_options(
+        args, task="fix", outdir=args.outdir, in_place=args.in_place, backup_suffix=args.backup_suffix,
+        diff=args.diff, dry_run=args.dry_run, manifest=manifest, resume=not args.no_resume,
+        keep_text=to_stdout(args) or args.format == "json",
+    )
+
+
+def emit(outcome: FileOutcome, args: argparse.Namespace) -> None:
+    report_problem(outcome)
+    if outcome.status != "done" or outcome.resumed:
+        return
+    if args.format == "json":
+        record = {"path": outcome.path, "text": outcome.text, "edits": list(outcome.edit_list)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    elif args.diff:
+        sys.stdout.write(outcome.diff or "")
+        sys.stdout.flush()
+    elif to_stdout(args) and outcome.text is not None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(outcome.raw_encoding.encode(outcome.text) if outcome.text else b"")
+        sys.stdout.buffer.flush()
+    elif args.dry_run:
+        state = f"{outcome.edits} edits" if outcome.changed else "unchanged"
+        print(f"{outcome.path}\t{outcome.score:.3f}\t{state}", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    raise UnspinError("'unspin fix' is not built yet")
+    check_usage(args)
+    factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model)
+    options = build_options(args)
+    if args.inputs == [STDIN]:
+        outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
+        emit(outcome, args)
+        return 0 if outcome.status == "done" else 1
+    skip = [p for p in (args.outdir, options.manifest) if p is not None]
+    items = input_items(args, skip=skip)
+    if to_stdout(args) and args.format == "text" and len(items) != 1:
+        raise UnspinError(f"{len(items)} input files: repaired text for several files needs -o OUTDIR, --in-place, --diff or --format json")
+    summary = Summary()
+    # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
+    with closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
+        for outcome in outcomes:
+            emit(outcome, args)
+    if len(items) > 1 or args.outdir is not None or args.in_place:
+        print_summary(summary, args.quiet)
+    return summary.exit_code
