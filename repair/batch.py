@@ -639,12 +639,12 @@ def group_jobs(jobs: Sequence[Job], options: BatchOptions) -> list[list[Job]]:
 def worker_loop(factory: Callable[[], Repairer], options: BatchOptions, tasks, results) -> None:
     """Body of a worker process: build the pipeline once, then take groups until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C and cleans up
-    limit_threads(options.jobs)
     try:
         repairer = factory()
     except BaseException as error:  # report, then stop: the supervisor turns it into an error
         results.put(("load-failed", os.getpid(), f"{type(error).__name__}: {error}"))
         return
+    limit_threads(options.jobs)
     while (task := tasks.get()) is not None:
         task_id, group = task
         results.put(("started", task_id, os.getpid()))
