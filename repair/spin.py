@@ -52,9 +52,12 @@ SOURCE_PRESETS: dict[str, dict[str, float]] = {
     # What a restorer's candidate generator also knows: direct synonyms and phrase rewrites.
     "restorer": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6},
     # Broader draws for detector training: adds synonyms of synonyms and corpus neighbours.
+    # Real spun text has ~30% substitutions outside WordNet/MyThes synonyms, so these are
+    # boosted enough to make up roughly a fifth of the draws.
     "broad": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6,
-              "twohop": 0.5, "distrib": 0.5},
+              "twohop": 2.0, "distrib": 1.5},
 }
+PRESET_SETTINGS: dict[str, dict[str, int]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20}}
 HeldOutMode = Literal["allow", "exclude"]
 
 
@@ -97,7 +100,7 @@ class SpinConfig:
         """Config with the source weights of ``SOURCE_PRESETS[name]``."""
         if name not in SOURCE_PRESETS:
             raise SpinConfigError(f"unknown source preset {name!r}; choose from {sorted(SOURCE_PRESETS)}")
-        return cls(sources=dict(SOURCE_PRESETS[name]), **settings)
+        return cls(sources=dict(SOURCE_PRESETS[name]), **{**PRESET_SETTINGS[name], **settings})
 
 
 @dataclass(frozen=True)
@@ -232,14 +235,24 @@ class Spinner:
             self._cache[key] = result
         return result
 
-    def spin(self, text: str, seed: int = 0) -> SpunText:
-        """Spin ``text``; the same text, config and seed always give the same result."""
+    def spin(self, text: str, seed: int = 0, rate: float | None = None) -> SpunText:
+        """Spin ``text``; the same text, config and seed always give the same result.
+
+        Args:
+            text: clean text.
+            seed: random seed.
+            rate: overrides ``config.rate`` for this call (one spinner, one candidate cache,
+                many rates).
+        """
+        if rate is not None and not 0.0 <= rate <= 1.0:
+            raise SpinConfigError(f"rate must be in [0, 1], got {rate!r}")
         rng = random.Random(seed)
+        rate = self.config.rate if rate is None else rate
         tokens = words(text)
         replacements = []
         i = 0
         while i < len(tokens):
-            choice, used = self._choose(text, tokens, i, rng)
+            choice, used = self._choose(text, tokens, i, rng, rate)
             if choice is not None:
                 start, end = tokens[i].start, tokens[i + used - 1].end
                 held = is_held_out(choice.lemma, choice.text, self.config.held_out_share)
@@ -248,10 +261,11 @@ class Spinner:
         return build_spun(text, replacements)
 
     # ------------------------------------------------------------------ internals
-    def _choose(self, text: str, tokens: list[Token], i: int, rng: random.Random) -> tuple[Candidate | None, int]:
+    def _choose(self, text: str, tokens: list[Token], i: int, rng: random.Random,
+                base_rate: float) -> tuple[Candidate | None, int]:
         """Decide on the unit starting at token i: (chosen candidate or None, tokens consumed)."""
         token = tokens[i]
-        rate = self.config.rate * self._rate_factor(text, token)
+        rate = base_rate * self._rate_factor(text, token)
         if rate <= 0.0:
             return None, 1
         for n in range(min(self.config.max_phrase_words, len(tokens) - i), 1, -1):
