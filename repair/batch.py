@@ -13,7 +13,9 @@ Workers are separate processes (``jobs`` > 1) that each build the ``Repairer`` o
 from __future__ import annotations
 
 import difflib
+import errno
 import fnmatch
+import hashlib
 import json
 import multiprocessing
 import os
@@ -223,8 +225,6 @@ def classify(entry: os.DirEntry, rel: str, seen: set, skip_ids: set) -> InputIte
 
 
 def describe_os_error(error: OSError) -> str:
-    import errno
-
     if error.errno == errno.ELOOP:
         return "symbolic link loop"
     if error.errno == errno.ENOENT:
@@ -245,6 +245,7 @@ class FileOutcome:
     error: str = ""
     output: str = ""
     sha256: str = ""
+    output_sha256: str = ""
     encoding: str = ""
     format: str = ""
     words: int = 0
@@ -262,7 +263,7 @@ class FileOutcome:
     diff: str | None = None
 
     def manifest_record(self) -> dict:
-        keys = ("path", "output", "status", "error", "sha256", "encoding", "format", "words", "score", "spun", "edits", "changed", "seconds")
+        keys = ("path", "output", "status", "error", "sha256", "output_sha256", "encoding", "format", "words", "score", "spun", "edits", "changed", "seconds")
         record = {k: getattr(self, k) for k in keys}
         record["abspath"] = os.path.abspath(self.path) if self.path != STDIN else STDIN
         record["score"] = round(self.score, 4)
@@ -410,7 +411,7 @@ def finish(job: Job, document: Document, result: ChunkResult, options: BatchOpti
     diff = unified_diff(document.text, result.text, job.item.path) if options.diff else None
     return FileOutcome(
         path=job.item.path, rel=job.item.rel, status="done", output=job.target, sha256=document.sha256,
-        encoding=document.encoding.label, format=format_name(job, options), words=result.words,
+        output_sha256=hashlib.sha256(data).hexdigest() if changed else document.sha256, encoding=document.encoding.label, format=format_name(job, options), words=result.words,
         score=result.score, spun=result.spun, edits=len(result.edits), changed=changed, empty=not document.text,
         seconds=time.perf_counter() - started, text=result.text if options.keep_text else None,
         raw_encoding=document.encoding, edit_list=result.edits, spans=result.spans, diff=diff,
@@ -437,8 +438,9 @@ def process_streaming(repairer: Repairer, job: Job, fmt: Format, options: BatchO
     started = time.perf_counter()
     path = Path(job.item.path)
     info = inspect_file(path, options.encoding)
-    totals = {"words": 0, "score": 0.0, "edits": [], "spans": [], "changed": False}
+    totals = {"words": 0, "score": 0.0, "edit_count": 0, "edits": [], "spans": [], "changed": False}
     pieces: list[str] = []
+    output_hash = hashlib.sha256(info.encoding.bom)
     with ExitStack() as stack:
         handle = stack.enter_context(temp_writer(Path(job.target))) if options.writes else None
         if handle is not None:
@@ -446,9 +448,11 @@ def process_streaming(repairer: Repairer, job: Job, fmt: Format, options: BatchO
         char_offset = record_offset = 0
         for piece in iter_chunks(path, info.encoding, options.chunk_chars):
             result = process_chunks(repairer, options.task, [make_chunk(fmt, piece, char_offset, record_offset)])[0]
-            accumulate(totals, result, piece)
+            accumulate(totals, result, piece, options)
+            data = result.text.encode(info.encoding.codec)
+            output_hash.update(data)
             if handle is not None:
-                handle.write(result.text.encode(info.encoding.codec))
+                handle.write(data)
             if options.keep_text or options.diff:
                 pieces.append(result.text)
             char_offset += len(piece)
@@ -459,20 +463,24 @@ def process_streaming(repairer: Repairer, job: Job, fmt: Format, options: BatchO
     diff = unified_diff(read_document(path, options.encoding).text, text, str(path)) if options.diff else None
     return FileOutcome(
         path=job.item.path, rel=job.item.rel, status="done", output=job.target, sha256=info.sha256,
-        encoding=info.encoding.label, format=fmt.name, words=totals["words"], score=totals["score"],
-        spun=totals["score"] >= repairer.config.threshold, edits=len(totals["edits"]), changed=totals["changed"],
+        output_sha256=output_hash.hexdigest(), encoding=info.encoding.label, format=fmt.name, words=totals["words"], score=totals["score"],
+        spun=totals["score"] >= repairer.config.threshold, edits=totals["edit_count"], changed=totals["changed"],
         empty=info.size == len(info.encoding.bom), seconds=time.perf_counter() - started,
         text=text if options.keep_text else None, raw_encoding=info.encoding,
         edit_list=tuple(totals["edits"]), spans=tuple(totals["spans"]), diff=diff,
     )
 
 
-def accumulate(totals: dict, result: ChunkResult, piece: str) -> None:
+def accumulate(totals: dict, result: ChunkResult, piece: str, options: BatchOptions) -> None:
+    """Add a chunk's results; edit and span lists are only kept when they will be shown."""
     totals["words"] += result.words
     totals["score"] = max(totals["score"], result.score)
-    totals["edits"] += result.edits
-    totals["spans"] += result.spans
+    totals["edit_count"] += len(result.edits)
     totals["changed"] = totals["changed"] or result.text != piece
+    if options.keep_text:
+        totals["edits"] += result.edits
+    if options.task == "detect":
+        totals["spans"] += result.spans
 
 
 def unified_diff(old: str, new: str | None, name: str) -> str:
@@ -527,9 +535,11 @@ class Manifest:
         if target and not os.path.exists(target):
             return False
         try:
-            return inspect_hash(Path(path)) == entry["sha256"]
+            current = inspect_hash(Path(path))
         except (InputError, OSError):
             return False
+        # In place, the input now holds the output: its hash is the output's.
+        return current in (entry["sha256"], entry.get("output_sha256") if target == path else None)
 
 
 def load_manifest(path: Path) -> dict[str, dict]:
@@ -549,8 +559,6 @@ def load_manifest(path: Path) -> dict[str, dict]:
 
 
 def inspect_hash(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     check_regular_file(path)
     with open(path, "rb") as handle:

@@ -224,6 +224,17 @@ def test_in_place_keeps_backup_and_leaves_clean_files_alone(tmp_path):
     assert not (tmp_path / "clean.txt.bak").exists()
 
 
+def test_in_place_resume_recognises_its_own_output(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "spun.txt").write_text(SPUN)
+    options = BatchOptions(in_place=True, backup_suffix="", manifest=tmp_path / "m.jsonl")
+    (first,) = run_batch(collect_inputs([str(tmp_path / "in")]), tiny_repairer, options)
+    (second,) = run_batch(collect_inputs([str(tmp_path / "in")]), tiny_repairer, options)
+    assert first.changed and not first.resumed and second.resumed
+    assert first.output_sha256 == hashlib.sha256(FIXED.encode()).hexdigest()
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["spun.txt"]
+
+
 @pytest.mark.parametrize("changes", [{"dry_run": True}, {"diff": True}])
 def test_dry_run_and_diff_write_nothing(tmp_path, changes):
     (tmp_path / "in").mkdir()
@@ -294,7 +305,7 @@ def test_detect_task_reports_spans_with_document_offsets(tmp_path):
 def test_jsonl_streamed_in_chunks_keeps_record_numbers(tmp_path):
     lines = [json.dumps({"id": i, "text": "x mentioned" if i % 3 == 0 else "clean"}) + "\n" for i in range(60)]
     (tmp_path / "rows.jsonl").write_text("".join(lines))
-    options = BatchOptions(outdir=tmp_path / "out", stream_threshold=100, chunk_chars=200)
+    options = BatchOptions(outdir=tmp_path / "out", stream_threshold=100, chunk_chars=200, keep_text=True)
     (outcome,) = run_batch(collect_inputs([str(tmp_path / "rows.jsonl")]), tiny_repairer, options)
     assert outcome.edits == 20 and [e["record"] for e in outcome.edit_list] == list(range(0, 60, 3))
     rows = [json.loads(line) for line in (tmp_path / "out" / "rows.jsonl").read_text().splitlines()]

@@ -95,13 +95,23 @@ def report_problem(outcome: FileOutcome) -> None:
 
 
 def print_summary(summary: Summary, quiet: bool) -> None:
+    """The table at the end of a batch, on stderr."""
     if quiet:
         return
-    rate = summary.words / summary.seconds if summary.seconds else 0.0
-    rows = [("done", summary.done), ("  resumed", summary.resumed), ("  changed", summary.changed), ("failed", summary.failed),
-            ("skipped", summary.skipped), ("edits", summary.edits), ("words", summary.words)]
-    table = "  ".join(f"{name.strip()} {value:,}" for name, value in rows)
-    print(f"unspin: {table}  |  {summary.seconds:.1f}s  {rate:,.0f} words/s", file=sys.stderr)
+    seconds = max(summary.seconds, 1e-9)
+    files = summary.done + summary.failed + summary.skipped
+    rows = [
+        ("files", f"{files:,}"),
+        ("done", f"{summary.done:,} (resumed {summary.resumed:,}, changed {summary.changed:,})"),
+        ("failed", f"{summary.failed:,}"),
+        ("skipped", f"{summary.skipped:,}"),
+        ("edits", f"{summary.edits:,}"),
+        ("words", f"{summary.words:,}"),
+        ("time", f"{summary.seconds:.1f} s ({summary.words / seconds:,.0f} words/s, {files / seconds:,.1f} files/s)"),
+    ]
+    print("unspin summary:", file=sys.stderr)
+    for name, value in rows:
+        print(f"  {name:<8} {value}", file=sys.stderr)
 
 
 def detection_record(outcome: FileOutcome) -> dict:
