@@ -33,7 +33,14 @@ from repair.results import DetectionReport
 
 SYSTEM, DO_NOTHING, GLOSSARY_ONLY = "system", "do-nothing", "glossary-only"
 REPO_EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
-SUITES = {"synthetic": REPO_EVAL_DIR / "suites" / "synthetic" / "pairs.jsonl"}
+# A suite may offer several files; the first that exists wins. The dataset rows (test.jsonl)
+# carry noise family and substitution kinds, so they give the per-category breakdowns.
+SUITES = {
+    "synthetic": (
+        REPO_EVAL_DIR / "suites" / "synthetic" / "test.jsonl",
+        REPO_EVAL_DIR / "suites" / "synthetic" / "pairs.jsonl",
+    ),
+}
 SEED_SUITE = "seeds"
 
 
@@ -102,12 +109,16 @@ def _substitutions(raw: object) -> tuple[Substitution, ...]:
     subs = []
     for item in raw:
         if isinstance(item, dict) and "spun_start" in item and "spun_end" in item:
-            subs.append(Substitution(int(item["spun_start"]), int(item["spun_end"]), str(item.get("kind", "unknown"))))
+            kind = str(item.get("kind", "unknown")) + (" (held out)" if item.get("held_out") else "")
+            subs.append(Substitution(int(item["spun_start"]), int(item["spun_end"]), kind))
     return tuple(subs)
 
 
 def parse_pair(line: str, number: int) -> Pair:
     """One JSONL line -> Pair; ``category`` falls back to the row's noise family.
+
+    Accepts evaluation pairs ``{"source", "reference", ...}`` and dataset rows
+    ``{"spun", "clean", "noise", "subs"}`` (the synthetic suite's test.jsonl).
 
     Raises:
         InputError: naming the line when it is not an object with string source/reference.
@@ -118,6 +129,9 @@ def parse_pair(line: str, number: int) -> Pair:
         raise InputError(f"line {number}: not JSON ({error.msg})") from None
     if not isinstance(row, dict):
         raise InputError(f"line {number}: expected a JSON object, got {type(row).__name__}")
+    if "source" not in row and "spun" in row:
+        # A dataset row (unspin data build): the spun text is the source, the clean text the reference.
+        row = {**row, "source": row["spun"], "reference": row.get("clean")}
     for key in ("source", "reference"):
         if not isinstance(row.get(key), str):
             raise InputError(f"line {number}: missing or non-string {key!r}")
@@ -139,10 +153,10 @@ def suite_path(name: str) -> Path:
     """The pairs file of a built-in suite."""
     if name not in SUITES:
         raise EvalError(f"unknown suite {name!r}; choose from {sorted([*SUITES, SEED_SUITE])}")
-    path = SUITES[name]
-    if not path.is_file():
-        raise EvalError(f"suite {name!r} has no pairs file yet at {path}")
-    return path
+    for path in SUITES[name]:
+        if path.is_file():
+            return path
+    raise EvalError(f"suite {name!r} has no pairs file yet at {SUITES[name][-1]}")
 
 
 def directory_digest(path: Path) -> str:
@@ -300,14 +314,16 @@ class _Collector:
         self.categories.extend(p.category for p in batch)
         self.changed.extend(p.source != p.reference for p in batch)
         self.words += sum(textutil.count_words(s) for s in sources)
+        rows = {}
         for name in self.systems:
             hyps = [o.text for o in outputs[name]]
             self.wall[name] = self.wall.get(name, 0.0) + seconds[name]
             for family, metric in self.families().items():
-                self.rows.setdefault((name, family), []).append(metric.extract(sources, hyps, references))
+                rows[(name, family)] = metric.extract(sources, hyps, references)
+                self.rows.setdefault((name, family), []).append(rows[(name, family)])
             self._add_detection(name, batch, outputs[name])
             self._add_kinds(name, batch, hyps)
-        self._add_worst(batch, outputs)
+        self._add_worst(batch, outputs, rows)
 
     def _add_detection(self, name: str, batch: Sequence[Pair], outputs: Sequence[SystemOutput]) -> None:
         for pair, output in zip(batch, outputs):
@@ -341,15 +357,21 @@ class _Collector:
                 counts[0] += int(ok)
                 counts[1] += 1
 
-    def _add_worst(self, batch: Sequence[Pair], outputs: Mapping[str, list[SystemOutput]]) -> None:
+    def _add_worst(self, batch: Sequence[Pair], outputs: Mapping[str, list[SystemOutput]], rows) -> None:
+        """Keep the texts of the k pairs where the system gains least chrF over the source."""
         if SYSTEM not in outputs or self.config.worst <= 0:
             return
-        chrf = sentence_chrf
+        chrf = M.CHRFMetric()
+        system_rows = rows.get((SYSTEM, chrf.family))
+        source_rows = rows.get((DO_NOTHING, chrf.family))
+        if system_rows is None or source_rows is None:
+            system_rows = chrf.extract([], [o.text for o in outputs[SYSTEM]], [p.reference for p in batch])
+            source_rows = chrf.extract([], [p.source for p in batch], [p.reference for p in batch])
         for index, pair in enumerate(batch):
             hyp = outputs[SYSTEM][index].text
             if hyp == pair.reference:
                 continue
-            gain = chrf(hyp, pair.reference) - chrf(pair.source, pair.reference)
+            gain = chrf.compute(system_rows[index]) - chrf.compute(source_rows[index])
             record = {"id": pair.id, "category": pair.category, "source": pair.source,
                       "reference": pair.reference, "hypothesis": hyp, "chrf_gain": gain}
             self.counter += 1
@@ -362,12 +384,6 @@ class _Collector:
         return {key: np.concatenate(parts) for key, parts in self.rows.items()}
 
 
-def sentence_chrf(hypothesis: str, reference: str) -> float:
-    """Sentence chrF of one output (used to rank the worst examples)."""
-    metric = M.CHRFMetric()
-    return metric.compute(metric.extract([""], [hypothesis], [reference])[0])
-
-
 # ---------------------------------------------------------------- report
 
 
@@ -375,25 +391,27 @@ def _context_fields(context: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(key, str(context[key])) for key in ("model", "glossary", "threshold") if key in context]
 
 
-def _metric_scores(collector: _Collector, stats, name: str, context) -> dict[str, dict]:
+def _metric_scores(collector: _Collector, stats, resampled, name: str, context) -> dict[str, dict]:
     scores = {}
     for key, metric in collector.metrics.items():
-        rows = stats[(name, metric.family)]
-        score = metric.score_from_stats(rows, _context_fields(context))
-        samples = M.bootstrap_scores(metric, rows, collector.config.bootstrap, collector.config.seed)
+        score = metric.score_from_stats(stats[(name, metric.family)], _context_fields(context))
+        samples = np.array([metric.compute(row) for row in resampled[(name, metric.family)]])
         scores[key] = replace(score, ci=M.confidence_interval(samples)).to_dict()
     return scores
 
 
-def _differences(collector: _Collector, stats) -> dict[str, dict]:
+def _differences(collector: _Collector, stats, resampled) -> dict[str, dict]:
     differences = {}
     for baseline in (DO_NOTHING, GLOSSARY_ONLY):
         if SYSTEM not in collector.systems or baseline not in collector.systems:
             continue
         differences[f"{SYSTEM} - {baseline}"] = {
-            key: M.paired_bootstrap(
-                metric, stats[(SYSTEM, metric.family)], stats[(baseline, metric.family)],
-                collector.config.bootstrap, collector.config.seed,
+            key: M.paired_result(
+                metric,
+                stats[(SYSTEM, metric.family)].sum(axis=0),
+                stats[(baseline, metric.family)].sum(axis=0),
+                resampled[(SYSTEM, metric.family)],
+                resampled[(baseline, metric.family)],
             ).to_dict()
             for key, metric in collector.metrics.items()
         }
@@ -440,13 +458,19 @@ def _categories(collector: _Collector, stats) -> dict[str, dict]:
 
 
 def _distribution(collector: _Collector, stats) -> dict:
+    """Histograms of sentence chrF per system and of each system's per-pair gain over the source."""
     chrf = collector.metrics.get("chrf") or M.CHRFMetric()
     edges = [5.0 * i for i in range(21)]
-    counts = {}
-    for name in collector.systems:
-        values = [chrf.compute(row) for row in stats[(name, chrf.family)]]
-        counts[name] = np.histogram(np.clip(values, 0, 100), bins=edges)[0].astype(float).tolist()
-    return {"metric": "sentence chrF", "edges": edges, "counts": counts}
+    gain_edges = [-50.0 + 5.0 * i for i in range(21)]
+    values = {name: np.array([chrf.compute(row) for row in stats[(name, chrf.family)]]) for name in collector.systems}
+    counts, gains = {}, {}
+    for name, scores in values.items():
+        counts[name] = np.histogram(np.clip(scores, 0, 100), bins=edges)[0].astype(float).tolist()
+        if name != DO_NOTHING:
+            delta = scores - values[DO_NOTHING]
+            moved = delta[np.abs(delta) > 1e-9]  # unchanged pairs would swamp the picture
+            gains[name] = np.histogram(np.clip(moved, -49.9, 49.9), bins=gain_edges)[0].astype(float).tolist()
+    return {"metric": "sentence chrF", "edges": edges, "counts": counts, "gain_edges": gain_edges, "gains": gains}
 
 
 def _throughput(collector: _Collector, name: str) -> dict[str, float | None]:
@@ -502,6 +526,8 @@ def evaluate(
     if not collector.ids:
         raise EvalError(f"suite {suite!r} has no pairs to evaluate")
     stats = collector.stats()
+    # One set of resamples for every system and metric: intervals and differences are paired.
+    resampled = M.bootstrap_totals(stats, config.bootstrap, config.seed)
     report = {
         "kind": "pairs",
         "version": M.METRICS_VERSION,
@@ -512,10 +538,10 @@ def evaluate(
         "context": context | {"bootstrap": config.bootstrap, "seed": config.seed},
         "definitions": {key: metric.definition for key, metric in collector.metrics.items()} | M.DETECTION_DEFINITIONS,
         "systems": {
-            name: {"metrics": _metric_scores(collector, stats, name, context), **_throughput(collector, name)}
+            name: {"metrics": _metric_scores(collector, stats, resampled, name, context), **_throughput(collector, name)}
             for name in collector.systems
         },
-        "differences": _differences(collector, stats),
+        "differences": _differences(collector, stats, resampled),
         "detection": _detection_report(collector, context),
         "categories": _categories(collector, stats),
         "kinds": {

@@ -173,44 +173,57 @@ def context_line(report: dict) -> str:
 
 def plot_distribution(report: dict) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
-        axes = figure.subplots()
+        left, right = figure.subplots(1, 2)
         distribution = report["distribution"]
-        edges = distribution["edges"]
         for name, counts in distribution["counts"].items():
-            axes.stairs(counts, edges, label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
-        axes.set_xlabel(distribution["metric"])
-        axes.set_ylabel("pairs")
-        axes.set_title("Score distribution per pair")
-        axes.legend()
+            left.stairs(counts, distribution["edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
+        left.set_yscale("symlog", linthresh=1)
+        left.set_xlabel(distribution["metric"])
+        left.set_ylabel("pairs")
+        left.set_title("Score per pair")
+        left.legend(fontsize="small")
+        for name, counts in distribution.get("gains", {}).items():
+            right.stairs(counts, distribution["gain_edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
+        right.axvline(0, color="black", linewidth=0.8)
+        right.set_yscale("symlog", linthresh=1)
+        right.set_xlabel(f"{distribution['metric']} gain over the source")
+        right.set_ylabel("pairs (changed only)")
+        right.set_title("Gain per pair (right = better)")
+        if distribution.get("gains"):
+            right.legend(fontsize="small")
 
     return draw
 
 
 def plot_categories(report: dict) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
-        left, right = figure.subplots(1, 2)
-        systems = list(report["systems"])
-        width = 0.8 / max(len(systems), 1)
-        categories = report.get("categories", {})
-        names = list(categories)
-        for index, system in enumerate(systems):
-            values = [categories[n]["chrf"][system] for n in names]
-            left.bar([i + index * width for i in range(len(names))], values, width, label=system, color=SYSTEM_COLORS.get(system))
-        left.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(names))], names, rotation=20)
-        left.set_ylabel("chrF")
-        left.set_title("chrF by category")
-        left.legend(fontsize="small")
         kinds = report.get("kinds", {})
-        kind_names = list(kinds)
-        for index, system in enumerate(systems):
-            values = [kinds[k]["restoration"].get(system, 0.0) for k in kind_names]
-            right.bar([i + index * width for i in range(len(kind_names))], values, width, color=SYSTEM_COLORS.get(system))
-        right.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(kind_names))], kind_names, rotation=20)
-        right.set_ylabel("restored %")
-        right.set_ylim(0, 100)
-        right.set_title("Restoration by substitution kind" if kind_names else "(pairs carry no substitution kinds)")
+        panels = figure.subplots(1, 2 if kinds else 1, squeeze=False)[0]
+        systems = [name for name in report["systems"] if name != "do-nothing"]
+        categories = report.get("categories", {})
+        grouped_bars(panels[0], list(categories), systems,
+                     lambda c, s: categories[c]["chrf"][s] - categories[c]["chrf"]["do-nothing"])
+        panels[0].axhline(0, color="black", linewidth=0.8)
+        panels[0].set_ylabel("chrF gain over do-nothing")
+        panels[0].set_title("Gain by category")
+        if kinds:
+            systems = list(report["systems"])
+            grouped_bars(panels[1], list(kinds), systems, lambda k, s: kinds[k]["restoration"].get(s, 0.0))
+            panels[1].set_ylabel("restored %")
+            panels[1].set_ylim(0, 100)
+            panels[1].set_title("Restoration by substitution kind")
 
     return draw
+
+
+def grouped_bars(axes, groups: Sequence[str], systems: Sequence[str], value: Callable[[str, str], float]) -> None:
+    width = 0.8 / max(len(systems), 1)
+    for index, system in enumerate(systems):
+        positions = [i + index * width for i in range(len(groups))]
+        axes.bar(positions, [value(g, system) for g in groups], width, label=system, color=SYSTEM_COLORS.get(system))
+    axes.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(groups))], groups, rotation=20)
+    if systems:
+        axes.legend(fontsize="small")
 
 
 def plot_detection(report: dict, threshold: float) -> Callable[[Figure], None]:
@@ -295,14 +308,15 @@ def pairs_html(report: dict) -> str:
              f"{report['source_words']} source words; {html.escape(context_line(report))}</p>",
              "<h2>Scores</h2><p class=muted>95% bootstrap intervals in brackets; Δ = system minus baseline "
              "(paired bootstrap). ↓ = lower is better.</p>", table_html(*headline_rows(report)),
-             f"<img alt='score distribution' src='{figure_png(plot_distribution(report))}'>"]
+             f"<img alt='score distribution' src='{figure_png(plot_distribution(report), (9, 3.6))}'>"]
     if report.get("detection"):
         parts += ["<h2>Detection</h2>", table_html(DETECTION_HEADER, detection_rows(report)),
                   f"<img alt='detection curves' src='{figure_png(plot_detection(report, threshold), (9, 3.6))}'>"]
     parts += ["<h2>By category</h2>", table_html(*category_rows(report))]
     if report.get("kinds"):
         parts.append(table_html(*kind_rows(report)))
-    parts.append(f"<img alt='per-category scores' src='{figure_png(plot_categories(report), (9, 3.6))}'>")
+    size = (9, 3.6) if report.get("kinds") else (6.4, 3.6)
+    parts.append(f"<img alt='per-category scores' src='{figure_png(plot_categories(report), size)}'>")
     parts += ["<h2>Throughput</h2>", table_html(["system", "wall s", "words/s"], throughput_rows(report))]
     parts.append(definitions_html(report))
     signatures = "".join(f"<li>{html.escape(k)}: <code>{html.escape(s)}</code></li>" for k, s in signature_lines(report))

@@ -66,6 +66,15 @@ def test_parse_pair_reads_optional_fields():
     assert ev.parse_pair(line, 1) == ev.Pair("x", "a", "b", None, "garble", (ev.Substitution(0, 1, "acronym"),))
 
 
+def test_parse_pair_reads_dataset_rows():
+    line = json.dumps({"id": "bbc/1#p0", "clean": "He said it.", "spun": "He mentioned it.", "rate": 0.3, "noise": "spin",
+                       "subs": [{"clean_start": 3, "clean_end": 7, "spun_start": 3, "spun_end": 12, "clean": "said",
+                                 "spun": "mentioned", "kind": "wordnet", "held_out": True}]})
+    pair = ev.parse_pair(line, 1)
+    assert (pair.source, pair.reference, pair.category) == ("He mentioned it.", "He said it.", "spin")
+    assert pair.subs == (ev.Substitution(3, 12, "wordnet (held out)"),)
+
+
 @pytest.mark.parametrize(
     "line,message",
     [("{not json", "line 3: not JSON"), ("[1, 2]", "line 3: expected a JSON object"),

@@ -140,7 +140,8 @@ def eval_config(args: argparse.Namespace) -> ev.EvalConfig:
     return ev.EvalConfig(bootstrap=args.bootstrap, seed=args.seed, worst=args.worst, batch_size=max(1, args.batch_size))
 
 
-def run_pairs(args: argparse.Namespace) -> int:
+def run_pairs(args: argparse.Namespace, repairer: Repairer | None = None) -> int:
+    """Evaluate a pairs file or suite; ``repairer`` lets a caller reuse a loaded pipeline."""
     path = str(ev.suite_path(args.suite)) if args.suite else args.pairs
     skipped: list[str] = []
     pairs = read_pairs(path, skipped)
@@ -148,10 +149,9 @@ def run_pairs(args: argparse.Namespace) -> int:
         pairs = itertools.islice(pairs, args.limit)
     first = list(itertools.islice(pairs, 1))
     external = bool(first and first[0].hypothesis is not None)
-    repairer = None
-    if not external:
+    if repairer is None and not external:
         repairer = load_repairer(args, use_model=not args.no_model)
-    else:
+    elif repairer is None:
         try:
             repairer = load_repairer(args, use_model=False)
         except UnspinError as error:
@@ -188,10 +188,11 @@ def read_seed_substitutions(seed_ids) -> dict[str, list[tuple[str, str, int]]]:
     return {sid: ev.parse_substitutions(p.read_text(encoding="utf-8")) for sid, p in files.items() if p.is_file()}
 
 
-def run_seeds(args: argparse.Namespace) -> int:
+def run_seeds(args: argparse.Namespace, repairer: Repairer | None = None) -> int:
+    """Evaluate the seed documents; ``repairer`` lets a caller reuse a loaded pipeline."""
     seeds = read_seeds(shared_dir() / "seeds")
     expectations = json.loads(SEED_EXPECTATIONS.read_text(encoding="utf-8"))["seeds"]
-    repairer = load_repairer(args, use_model=not args.no_model)
+    repairer = repairer or load_repairer(args, use_model=not args.no_model)
     root = Path(args.models) if args.models else models_dir()
     context = ev.models_context(root, use_model=not args.no_model, threshold=args.threshold)
     report = ev.evaluate_seeds(

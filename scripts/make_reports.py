@@ -1,0 +1,79 @@
+"""Regenerate the committed evaluation reports under eval/reports/ in one command.
+
+    python scripts/make_reports.py                 # synthetic suite + seeds, shipped models
+    python scripts/make_reports.py --suites seeds  # just one
+    python scripts/make_reports.py --no-model      # glossary-only system under test
+
+Loads the pipeline once and runs `unspin eval` for each suite with fixed bootstrap settings,
+so two runs on the same models give the same scores (only wall times differ). Writes
+eval/reports/<suite>/{report.json, report.md, report.html[, stats.npz]}. A suite whose inputs
+are missing (no ../shared seeds, no synthetic pairs yet) is skipped with a message; any
+failure makes the exit code non-zero after the other suites have run.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from repair.cli import build_parser
+from repair.cli import evaluate as cli_eval
+from repair.errors import UnspinError
+from repair.evaluate import SEED_SUITE, SUITES, EvalError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SUITE_ORDER = [*SUITES, SEED_SUITE]
+
+
+def eval_args(suite: str, out: Path, options: argparse.Namespace) -> argparse.Namespace:
+    argv = ["eval", "--suite", suite, "--out", str(out), "--bootstrap", str(options.bootstrap), "--seed", "12345"]
+    argv += ["--no-model"] if options.no_model else []
+    argv += ["--models", options.models] if options.models else []
+    argv += ["--limit", str(options.limit)] if options.limit else []
+    return build_parser().parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suites", nargs="+", choices=SUITE_ORDER, default=SUITE_ORDER)
+    parser.add_argument("--out-root", default=str(REPO_ROOT / "eval" / "reports"))
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--models", help="models folder (default: the shipped models/)")
+    parser.add_argument("--limit", type=int, help="first N pairs only (quick check)")
+    options = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    first = eval_args(options.suites[0], Path(options.out_root) / options.suites[0], options)
+    print("loading the pipeline ...", file=sys.stderr)
+    try:
+        repairer = cli_eval.load_repairer(first, use_model=not options.no_model)
+    except UnspinError as error:
+        print(f"make_reports: cannot load the pipeline: {error}", file=sys.stderr)
+        return 2
+    print(f"loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    failed = []
+    for suite in options.suites:
+        tick = time.perf_counter()
+        args = eval_args(suite, Path(options.out_root) / suite, options)
+        print(f"== {suite} -> {args.out}", file=sys.stderr)
+        try:
+            run = cli_eval.run_seeds if suite == SEED_SUITE else cli_eval.run_pairs
+            code = run(args, repairer=repairer)
+        except EvalError as error:
+            print(f"skipped {suite}: {error}", file=sys.stderr)
+            continue
+        except Exception:  # keep going: one broken suite should not hide the others' reports
+            traceback.print_exc()
+            code = 1
+        if code:
+            failed.append(suite)
+        print(f"{suite}: {time.perf_counter() - tick:.1f}s", file=sys.stderr)
+    print(f"total {time.perf_counter() - started:.1f}s; failed: {failed or 'none'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
