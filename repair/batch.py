@@ -34,6 +34,7 @@ from typing import Literal
 from repair import text as textutil
 from repair.errors import InputError, ModelNotFoundError, UnspinError
 from repair.fileio import (
+    BinaryFileError,
     CHUNK_CHARS,
     STREAM_THRESHOLD_BYTES,
     Document,
@@ -280,7 +281,7 @@ def failed(item: InputItem, error: BaseException | str, status: Status = "failed
 
 def is_skip(error: InputError) -> bool:
     """Binary files are skipped with a reason rather than failed (they are not text at all)."""
-    return "binary file" in str(error)
+    return isinstance(error, BinaryFileError)
 
 
 # ----------------------------------------------------------------------------- processing
@@ -309,6 +310,8 @@ class ChunkResult:
 
 def detect_texts(repairer: Repairer, texts: Sequence[str]) -> list[DetectionReport]:
     """``Repairer.detect`` for many texts with one detector call (paragraphs batched together)."""
+    if hasattr(repairer, "detect_batch"):
+        return repairer.detect_batch(texts)
     segments = [textutil.paragraphs(t) for t in texts]
     flat = [s.text for group in segments for s in group]
     reports = iter(repairer.detector.detect_batch(flat)) if flat else iter(())

@@ -28,6 +28,10 @@ from typing import BinaryIO
 
 from repair.errors import InputError
 
+class BinaryFileError(InputError):
+    """The input is not text at all (NUL bytes): batches skip it with this reason."""
+
+
 BLOCK_BYTES = 1 << 20
 SNIFF_BYTES = 8192
 # Files above this size are processed chunk by chunk instead of read whole.
@@ -160,7 +164,7 @@ def reject_nul(path: Path | str, head: bytes, offset: int = 0) -> None:
             f"{path}: looks like UTF-16 without a byte-order mark; re-save it as UTF-8 "
             "(or UTF-16 with a BOM), or pass --encoding utf-16-le/utf-16-be"
         )
-    raise InputError(f"{path}: binary file (NUL byte at offset {offset + position}); skipped")
+    raise BinaryFileError(f"{path}: binary file (NUL byte at offset {offset + position})")
 
 
 def is_plausible_legacy(text: str) -> bool:

@@ -183,3 +183,18 @@ def test_folder_with_two_workers_matches_one_and_resumes(seeds_dir, tmp_path):
     assert (one / "003.txt").read_bytes() != (root / "003.txt").read_bytes()
     again = unspin("fix", str(root), "-o", str(one))
     assert again.returncode == 0 and b"resumed 5" in again.stderr and b"changed 0" in again.stderr
+
+
+@pytest.mark.shared
+def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(seeds_dir, tmp_path):
+    clean, spun = seed_path(seeds_dir, "000").read_bytes(), seed_path(seeds_dir, "003").read_bytes()
+    (tmp_path / "clean.txt").write_bytes(clean)
+    (tmp_path / "spun.txt").write_bytes(spun)
+    diff = unspin("fix", str(tmp_path), "--diff")
+    assert diff.returncode == 0 and f"--- a/{tmp_path / 'spun.txt'}".encode() in diff.stdout
+    assert f"a/{tmp_path / 'clean.txt'}".encode() not in diff.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.txt", "spun.txt"]
+    result = unspin("fix", str(tmp_path), "--in-place")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clean.txt").read_bytes() == clean and not (tmp_path / "clean.txt.orig").exists()
+    assert (tmp_path / "spun.txt.orig").read_bytes() == spun and (tmp_path / "spun.txt").read_bytes() != spun
