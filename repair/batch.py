@@ -836,7 +836,9 @@ def commit_outcome(outcome: FileOutcome, options: BatchOptions) -> FileOutcome:
     if options.in_place and not outcome.changed:
         return outcome
     try:
-        if options.in_place and options.backup_suffix:
+        backup = target.with_name(target.name + options.backup_suffix)
+        # An existing backup holds the older original: keep it rather than back up a repair.
+        if options.in_place and options.backup_suffix and not backup.exists():
             backup_file(target, options.backup_suffix)
         commit(target)
     except OSError as error:

@@ -198,3 +198,6 @@ def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(seeds_dir,
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "clean.txt").read_bytes() == clean and not (tmp_path / "clean.txt.orig").exists()
     assert (tmp_path / "spun.txt.orig").read_bytes() == spun and (tmp_path / "spun.txt").read_bytes() != spun
+    again = unspin("fix", str(tmp_path), "--in-place")
+    assert again.returncode == 0 and b"files    2" in again.stderr  # the backup is not an input
+    assert (tmp_path / "spun.txt.orig").read_bytes() == spun

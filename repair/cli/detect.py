@@ -71,11 +71,11 @@ def factory_from(args: argparse.Namespace, **config) -> RepairerFactory:
     return RepairerFactory(models=args.models, config=RepairConfig(**config))
 
 
-def input_items(args: argparse.Namespace, skip=()):
+def input_items(args: argparse.Namespace, skip=(), exclude=()):
     """Validate stdin use and expand the inputs."""
     if STDIN in args.inputs and len(args.inputs) > 1:
         raise UnspinError("'-' (stdin) cannot be combined with other inputs")
-    return collect_inputs(args.inputs, include=args.include, exclude=args.exclude, skip=skip)
+    return collect_inputs(args.inputs, include=args.include, exclude=[*args.exclude, *exclude], skip=skip)
 
 
 def common_options(args: argparse.Namespace, **changes) -> BatchOptions:

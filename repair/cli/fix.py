@@ -17,7 +17,8 @@ FIX_EPILOG = EPILOG + """
 Outputs: one file without -o prints the repaired text to stdout (same encoding as the input).
 -o OUTDIR mirrors the input tree there and writes OUTDIR/unspin-manifest.jsonl; re-running
 resumes (files whose manifest entry is done and whose input hash is unchanged are skipped).
---in-place rewrites changed inputs, keeping a copy with --backup-suffix. Writes are atomic
+--in-place rewrites changed inputs, keeping a copy with --backup-suffix (an existing backup,
+the older original, is never overwritten). Writes are atomic
 (temp file + rename), so Ctrl-C never leaves a half-written file."""
 
 
@@ -96,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         emit(outcome, args)
         return 0 if outcome.status == "done" else 1
     skip = [p for p in (args.outdir, options.manifest) if p is not None]
-    items = input_items(args, skip=skip)
+    # Backups from an earlier --in-place run are not inputs.
+    backups = [f"*{args.backup_suffix}"] if args.in_place and args.backup_suffix else []
+    items = input_items(args, skip=skip, exclude=backups)
     if to_stdout(args) and args.format == "text" and len(items) != 1:
         raise UnspinError(f"{len(items)} input files: repaired text for several files needs -o OUTDIR, --in-place, --diff or --format json")
     summary = Summary()
