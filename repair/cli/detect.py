@@ -8,7 +8,6 @@ import argparse
 import json
 import sys
 from contextlib import closing
-from pathlib import Path
 
 from repair.batch import STDIN, BatchOptions, FileOutcome, RepairerFactory, Summary, collect_inputs, process_stdin, run_batch
 from repair.errors import UnspinError
