@@ -55,6 +55,7 @@ class Substitution:
     start: int
     end: int
     kind: str
+    held_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,8 @@ def _substitutions(raw: object) -> tuple[Substitution, ...]:
     subs = []
     for item in raw:
         if isinstance(item, dict) and "spun_start" in item and "spun_end" in item:
-            kind = str(item.get("kind", "unknown")) + (" (held out)" if item.get("held_out") else "")
-            subs.append(Substitution(int(item["spun_start"]), int(item["spun_end"]), kind))
+            kind = str(item.get("kind", "unknown"))
+            subs.append(Substitution(int(item["spun_start"]), int(item["spun_end"]), kind, bool(item.get("held_out"))))
     return tuple(subs)
 
 
@@ -267,14 +268,14 @@ def _overlaps(sub: Substitution, start: int, end: int) -> bool:
     return sub.start < end and start < sub.end
 
 
-def reference_edit_kinds(source: str, reference: str, subs: Sequence[Substitution]) -> list[str]:
-    """Kind of each reference edit: the first substitution overlapping it, else "other"."""
+def reference_edit_kinds(source: str, reference: str, subs: Sequence[Substitution]) -> list[Substitution | None]:
+    """For each reference edit, the first substitution overlapping it (None if none does)."""
     words = textutil.words(source)
     kinds = []
     for edit in M.align(M.tokens(source), M.tokens(reference)).edits:
         start = words[edit.o_start].start if edit.o_start < len(words) else len(source)
         end = words[edit.o_end - 1].end if edit.o_end > edit.o_start else start
-        kinds.append(next((s.kind for s in subs if _overlaps(s, start, end)), "other"))
+        kinds.append(next((s for s in subs if _overlaps(s, start, end)), None))
     return kinds
 
 
@@ -300,6 +301,7 @@ class _Collector:
     wall: dict = field(default_factory=dict)
     detection: dict = field(default_factory=dict)
     kinds: dict = field(default_factory=dict)
+    held_out: dict = field(default_factory=dict)
     worst: list = field(default_factory=list)
     words: int = 0
     counter: int = 0
@@ -351,11 +353,14 @@ class _Collector:
         for pair, hyp in zip(batch, hyps):
             if not pair.subs:
                 continue
-            kinds = reference_edit_kinds(pair.source, pair.reference, pair.subs)
-            for kind, ok in zip(kinds, restored_flags(pair.source, hyp, pair.reference)):
-                counts = self.kinds.setdefault(kind, {}).setdefault(name, [0, 0])
-                counts[0] += int(ok)
-                counts[1] += 1
+            subs = reference_edit_kinds(pair.source, pair.reference, pair.subs)
+            for sub, ok in zip(subs, restored_flags(pair.source, hyp, pair.reference)):
+                kind = sub.kind if sub else "other"
+                group = "held out" if sub and sub.held_out else "seen"
+                for table, key in ((self.kinds, kind), (self.held_out, group)):
+                    counts = table.setdefault(key, {}).setdefault(name, [0, 0])
+                    counts[0] += int(ok)
+                    counts[1] += 1
 
     def _add_worst(self, batch: Sequence[Pair], outputs: Mapping[str, list[SystemOutput]], rows) -> None:
         """Keep the texts of the k pairs where the system gains least chrF over the source."""
@@ -473,6 +478,15 @@ def _distribution(collector: _Collector, stats) -> dict:
     return {"metric": "sentence chrF", "edges": edges, "counts": counts, "gain_edges": gain_edges, "gains": gains}
 
 
+def _restoration_table(counts: Mapping[str, Mapping[str, list[int]]]) -> dict[str, dict]:
+    """group -> {"spans": n, "restoration": {system: % restored}}, largest groups first."""
+    table = {
+        group: {"spans": max(c[1] for c in per.values()), "restoration": {n: 100 * c[0] / c[1] for n, c in per.items()}}
+        for group, per in counts.items()
+    }
+    return dict(sorted(table.items(), key=lambda item: (-item[1]["spans"], item[0])))
+
+
 def _throughput(collector: _Collector, name: str) -> dict[str, float | None]:
     wall = collector.wall.get(name, 0.0)
     return {"wall_s": wall, "words_per_s": collector.words / wall if wall > 0 else None}
@@ -533,6 +547,7 @@ def evaluate(
         "version": M.METRICS_VERSION,
         "suite": suite,
         "pairs": len(collector.ids),
+        "skipped": 0,  # input lines the caller could not parse (set by the CLI)
         "changed_pairs": int(sum(collector.changed)),
         "source_words": collector.words,
         "context": context | {"bootstrap": config.bootstrap, "seed": config.seed},
@@ -544,10 +559,8 @@ def evaluate(
         "differences": _differences(collector, stats, resampled),
         "detection": _detection_report(collector, context),
         "categories": _categories(collector, stats),
-        "kinds": {
-            kind: {"spans": max(c[1] for c in per.values()), "restoration": {n: 100 * c[0] / c[1] for n, c in per.items()}}
-            for kind, per in sorted(collector.kinds.items())
-        },
+        "kinds": _restoration_table(collector.kinds),
+        "held_out": _restoration_table(collector.held_out),
         "distribution": _distribution(collector, stats),
         "worst": [record for _, _, record in sorted(collector.worst, key=lambda item: (-item[0], item[1]))],
         "wall_s": time.perf_counter() - started,

@@ -141,12 +141,11 @@ def category_rows(report: dict) -> tuple[list[str], list[list[str]]]:
 
 
 def kind_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    """Restoration per substitution kind, then over seen vs held-out substitution types."""
     systems = list(report["systems"])
     header = ["substitution kind", "spans", *(f"restored % {s}" for s in systems)]
-    rows = [
-        [kind, str(entry["spans"]), *(fmt(entry["restoration"].get(s)) for s in systems)]
-        for kind, entry in report.get("kinds", {}).items()
-    ]
+    groups = list(report.get("kinds", {}).items()) + [(f"[{k}]", v) for k, v in report.get("held_out", {}).items()]
+    rows = [[kind, str(entry["spans"]), *(fmt(entry["restoration"].get(s)) for s in systems)] for kind, entry in groups]
     return header, rows
 
 
@@ -197,21 +196,37 @@ def plot_distribution(report: dict) -> Callable[[Figure], None]:
 
 def plot_categories(report: dict) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
-        kinds = report.get("kinds", {})
-        panels = figure.subplots(1, 2 if kinds else 1, squeeze=False)[0]
+        axes = figure.subplots()
         systems = [name for name in report["systems"] if name != "do-nothing"]
         categories = report.get("categories", {})
-        grouped_bars(panels[0], list(categories), systems,
+        grouped_bars(axes, list(categories), systems,
                      lambda c, s: categories[c]["chrf"][s] - categories[c]["chrf"]["do-nothing"])
-        panels[0].axhline(0, color="black", linewidth=0.8)
-        panels[0].set_ylabel("chrF gain over do-nothing")
-        panels[0].set_title("Gain by category")
-        if kinds:
-            systems = list(report["systems"])
-            grouped_bars(panels[1], list(kinds), systems, lambda k, s: kinds[k]["restoration"].get(s, 0.0))
-            panels[1].set_ylabel("restored %")
-            panels[1].set_ylim(0, 100)
-            panels[1].set_title("Restoration by substitution kind")
+        axes.axhline(0, color="black", linewidth=0.8)
+        axes.set_ylabel("chrF gain over do-nothing")
+        axes.set_title("Gain by category")
+
+    return draw
+
+
+def plot_kinds(report: dict) -> Callable[[Figure], None]:
+    """Horizontal bars: restoration per substitution kind, then seen vs held-out types."""
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        groups = list(report.get("kinds", {}).items()) + [(f"[{k}]", v) for k, v in report.get("held_out", {}).items()]
+        systems = [name for name in report["systems"] if name != "do-nothing"]  # do-nothing restores nothing
+        height = 0.8 / max(len(systems), 1)
+        for index, system in enumerate(systems):
+            positions = [i + index * height for i in range(len(groups))]
+            values = [entry["restoration"].get(system, 0.0) for _, entry in groups]
+            axes.barh(positions, values, height, label=system, color=SYSTEM_COLORS.get(system))
+        labels = [f"{name} ({entry['spans']})" for name, entry in groups]
+        axes.set_yticks([i + height * (len(systems) - 1) / 2 for i in range(len(groups))], labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("restored % (spans in brackets)")
+        axes.set_title("Restoration by substitution kind")
+        axes.legend(fontsize="small", loc="lower right")
 
     return draw
 
@@ -315,8 +330,10 @@ def pairs_html(report: dict) -> str:
     parts += ["<h2>By category</h2>", table_html(*category_rows(report))]
     if report.get("kinds"):
         parts.append(table_html(*kind_rows(report)))
-    size = (9, 3.6) if report.get("kinds") else (6.4, 3.6)
-    parts.append(f"<img alt='per-category scores' src='{figure_png(plot_categories(report), size)}'>")
+    parts.append(f"<img alt='per-category gains' src='{figure_png(plot_categories(report))}'>")
+    if report.get("kinds"):
+        height = 1.2 + 0.3 * (len(report["kinds"]) + len(report.get("held_out", {})))
+        parts.append(f"<img alt='restoration by kind' src='{figure_png(plot_kinds(report), (6.4, height))}'>")
     parts += ["<h2>Throughput</h2>", table_html(["system", "wall s", "words/s"], throughput_rows(report))]
     parts.append(definitions_html(report))
     signatures = "".join(f"<li>{html.escape(k)}: <code>{html.escape(s)}</code></li>" for k, s in signature_lines(report))

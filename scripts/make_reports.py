@@ -3,6 +3,7 @@
     python scripts/make_reports.py                 # synthetic suite + seeds, shipped models
     python scripts/make_reports.py --suites seeds  # just one
     python scripts/make_reports.py --no-model      # glossary-only system under test
+    python scripts/make_reports.py --screenshot    # also report.png via headless Chromium (not committed)
 
 Loads the pipeline once and runs `unspin eval` for each suite with fixed bootstrap settings,
 so two runs on the same models give the same scores (only wall times differ). Writes
@@ -13,7 +14,10 @@ failure makes the exit code non-zero after the other suites have run.
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -35,6 +39,27 @@ def eval_args(suite: str, out: Path, options: argparse.Namespace) -> argparse.Na
     return build_parser().parse_args(argv)
 
 
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def screenshot(folder: Path) -> None:
+    """report.html -> report.png with headless Chromium (apt-get install -y chromium)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("no chromium on PATH; skipping the screenshot", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1200,4000",
+             f"--screenshot={folder / 'report.png'}", (folder / "report.html").resolve().as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )
+    print(f"wrote {folder / 'report.png'}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suites", nargs="+", choices=SUITE_ORDER, default=SUITE_ORDER)
@@ -43,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument("--models", help="models folder (default: the shipped models/)")
     parser.add_argument("--limit", type=int, help="first N pairs only (quick check)")
+    parser.add_argument("--screenshot", action="store_true", help="also write report.png (headless Chromium)")
     options = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -70,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             code = 1
         if code:
             failed.append(suite)
+        elif options.screenshot:
+            screenshot(Path(args.out))
         print(f"{suite}: {time.perf_counter() - tick:.1f}s", file=sys.stderr)
     print(f"total {time.perf_counter() - started:.1f}s; failed: {failed or 'none'}", file=sys.stderr)
     return 1 if failed else 0

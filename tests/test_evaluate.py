@@ -20,8 +20,8 @@ from repair.results import DetectionReport, Edit, Span
 
 FIXES = {"mentioned": "said", "navy": "military"}
 REPORT_KEYS = {
-    "kind", "version", "suite", "pairs", "changed_pairs", "source_words", "context", "definitions", "systems",
-    "differences", "detection", "categories", "kinds", "distribution", "worst", "wall_s",
+    "kind", "version", "suite", "pairs", "skipped", "changed_pairs", "source_words", "context", "definitions", "systems",
+    "differences", "detection", "categories", "kinds", "held_out", "distribution", "worst", "wall_s",
 }
 
 
@@ -72,7 +72,7 @@ def test_parse_pair_reads_dataset_rows():
                                  "spun": "mentioned", "kind": "wordnet", "held_out": True}]})
     pair = ev.parse_pair(line, 1)
     assert (pair.source, pair.reference, pair.category) == ("He mentioned it.", "He said it.", "spin")
-    assert pair.subs == (ev.Substitution(3, 12, "wordnet (held out)"),)
+    assert pair.subs == (ev.Substitution(3, 12, "wordnet", held_out=True),)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +123,7 @@ def test_detection_and_categories():
     assert report["categories"]["none"]["chrf_gain"] == pytest.approx(0)
     assert report["kinds"]["wordnet"]["restoration"]["system"] == pytest.approx(100)
     assert report["kinds"]["phrase"]["restoration"]["system"] == 0
+    assert report["held_out"] == {"seen": {"spans": 4, "restoration": {"system": 75.0, "do-nothing": 0.0}}}
     assert "do-nothing" not in report["detection"]
 
 
@@ -268,7 +269,7 @@ def test_cli_scores_external_hypotheses(tmp_path, capsys):
     code = main(["eval", "--pairs", str(pairs), "--out", str(out), "--bootstrap", "20", "-q", "--models", str(tmp_path / "none")])
     assert code == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert set(report) == REPORT_KEYS | {"skipped"}
+    assert set(report) == REPORT_KEYS
     assert report["context"]["model"] == "external"
     assert report["systems"]["system"]["metrics"]["restoration"]["score"] == 100
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# Unspin evaluation: pairs.jsonl")

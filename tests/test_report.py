@@ -87,7 +87,7 @@ def test_pairs_markdown_has_every_section():
 def test_pairs_html_embeds_plots():
     page = rp.render(pairs_report())[1]
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("src='data:image/png;base64,") == 3
+    assert page.count("src='data:image/png;base64,") == 4
     assert "<del>final</del><ins>last</ins>" in page
 
 
