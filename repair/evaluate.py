@@ -189,14 +189,21 @@ def models_context(root: Path, *, use_model: bool, threshold: float, external: b
 
 
 class RepairerSystem:
-    """Our pipeline as a system under test."""
+    """Our pipeline as a system under test.
 
-    def __init__(self, repairer: Repairer):
+    Args:
+        repairer: the pipeline.
+        with_detection: pass the detector's verdicts on to the detection metrics (off for a
+            baseline whose detector is a stand-in).
+    """
+
+    def __init__(self, repairer: Repairer, *, with_detection: bool = True):
         self.repairer = repairer
+        self.with_detection = with_detection
 
     def run(self, batch: Sequence[Pair]) -> list[SystemOutput]:
         results = self.repairer.repair_batch([pair.source for pair in batch])
-        return [SystemOutput(result.text, result.detection) for result in results]
+        return [SystemOutput(r.text, r.detection if self.with_detection else None) for r in results]
 
 
 class DoNothing:
@@ -243,7 +250,7 @@ def default_systems(repairer: Repairer | None, *, external: bool) -> dict[str, S
         systems[SYSTEM] = RepairerSystem(repairer)
     systems[DO_NOTHING] = DoNothing()
     if repairer is not None and (external or repairer.config.use_model):
-        systems[GLOSSARY_ONLY] = RepairerSystem(glossary_only(repairer))
+        systems[GLOSSARY_ONLY] = RepairerSystem(glossary_only(repairer), with_detection=False)
     return systems
 
 

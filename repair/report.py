@@ -294,14 +294,14 @@ def pairs_markdown(report: dict) -> str:
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .muted{color:#666;font-size:.9em}code{font-size:.85em;background:#f6f6f6;padding:0 .2em}
 del{background:#fdd;color:#a00}ins{background:#dfd;color:#060;text-decoration:none}
 .example{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:.8em 0}
-.example p{margin:.3em 0}.pass{color:#060;font-weight:bold}.fail{color:#a00;font-weight:bold}
+.example p{margin:.3em 0;white-space:normal}.pass{color:#060;font-weight:bold}.fail{color:#a00;font-weight:bold}
 img{max-width:100%}
 """
 

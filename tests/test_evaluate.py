@@ -199,6 +199,8 @@ def test_default_systems_with_a_repairer():
     systems = ev.default_systems(toy_repairer(), external=False)
     assert list(systems) == ["system", "do-nothing", "glossary-only"]
     assert list(ev.default_systems(toy_repairer(use_model=False), external=False)) == ["system", "do-nothing"]
+    outputs = systems["glossary-only"].run([ev.Pair("1", "The Safety Group mentioned it.", "")])
+    assert outputs[0].text == "The Security Organization mentioned it." and outputs[0].detection is None
 
 
 # ---------------------------------------------------------------- compare
