@@ -320,10 +320,10 @@ def temp_writer(target: Path) -> Iterator[BinaryIO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = temp_path_for(target)
     try:
+        # No fsync: the rename already makes interruption safe, and one fsync per file costs
+        # more than repairing a short article.
         with open(temp, "wb") as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
     except BaseException:
         remove_quietly(temp)
         raise
