@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -641,27 +642,37 @@ def parse_substitutions(text: str) -> list[tuple[str, str, int]]:
     return rows
 
 
+def _repaired_region(text: str, start: int, end: int, edits) -> str:
+    """The repaired text over [start, end), widened to every edit that overlaps it."""
+    inside = sorted((e for e in edits if e.start < end and start < e.end), key=lambda e: e.start)
+    if not inside:
+        return text[start:end]
+    begin, finish = min(start, inside[0].start), max(end, max(e.end for e in inside))
+    parts, cursor = [], begin
+    for edit in inside:
+        parts += [text[cursor : edit.start], edit.new]
+        cursor = edit.end
+    return "".join(parts) + text[cursor:finish]
+
+
 def substitution_coverage(text: str, result, substitutions: Sequence[tuple[str, str, int]]) -> dict:
-    """How many hand-listed spun words the detector flags and the repair turns back.
+    """How many hand-listed spun phrases the detector flags and the repair turns back.
 
-    An occurrence counts as restored when an edit overlapping it puts the original word back.
-    Measurement only: nothing in the pipeline reads these lists.
+    Every occurrence of a listed spun phrase counts (the list's own counts are an estimate);
+    it is restored when the repaired text over it (edits may split a phrase) reads as the
+    original. Measurement only: nothing in the pipeline reads these lists.
     """
-    import re
-
     found = flagged = restored = 0
     spans = result.detection.spans if result.detection else ()
     for original, spun, _ in substitutions:
+        wanted = re.compile(rf"(?<!\w){re.escape(original)}(?!\w)", flags=re.IGNORECASE)
         for match in re.finditer(rf"(?<!\w){re.escape(spun)}(?!\w)", text, flags=re.IGNORECASE):
             found += 1
             flagged += any(s.start < match.end() and match.start() < s.end for s in spans)
-            restored += any(
-                e.start < match.end() and match.start() < e.end
-                and re.search(rf"(?<!\w){re.escape(original)}(?!\w)", e.new, flags=re.IGNORECASE)
-                for e in result.edits
-            )
+            restored += bool(wanted.search(_repaired_region(text, match.start(), match.end(), result.edits)))
     return {
         "listed": len(substitutions),
+        "listed_count": sum(count for _, _, count in substitutions),
         "occurrences": found,
         "flagged": flagged,
         "restored": restored,

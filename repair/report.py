@@ -372,7 +372,8 @@ def substitution_lines(report: dict) -> list[str]:
         subs = entry.get("substitutions")
         if subs:
             lines.append(f"seed {entry['id']}: of {subs['occurrences']} occurrences of {subs['listed']} hand-listed substitutions "
-                         f"(seeds/{entry['id']}_substitutions.tsv), {subs['flagged']} flagged ({subs['flagged_rate']:.1f}%) "
+                         f"(estimated {subs.get('listed_count', '?')} in the text) "
+                         f"from seeds/{entry['id']}_substitutions.tsv, {subs['flagged']} flagged ({subs['flagged_rate']:.1f}%) "
                          f"and {subs['restored']} restored ({subs['restored_rate']:.1f}%).")
     return lines
 

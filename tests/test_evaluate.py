@@ -16,7 +16,7 @@ from repair import evaluate as ev
 from repair.cli import main
 from repair.errors import InputError
 from repair.pipeline import RepairConfig, Repairer
-from repair.results import DetectionReport, Edit, Span
+from repair.results import DetectionReport, Edit, RepairResult, Span
 
 FIXES = {"mentioned": "said", "navy": "military"}
 REPORT_KEYS = {
@@ -238,8 +238,9 @@ def test_evaluate_seeds_checks_expectations():
     assert report["passed"]
     assert by_id["000"]["unchanged"] and by_id["000"]["checks"] == {"unchanged": True, "not_flagged": True}
     assert by_id["003"]["edits"] == 2 and by_id["003"]["glossary_only_edits"] == 1
-    assert by_id["003"]["substitutions"] | {} == {
-        "listed": 1, "occurrences": 1, "flagged": 1, "restored": 1, "flagged_rate": 100.0, "restored_rate": 100.0
+    assert by_id["003"]["substitutions"] == {
+        "listed": 1, "listed_count": 1, "occurrences": 1, "flagged": 1, "restored": 1, "flagged_rate": 100.0,
+        "restored_rate": 100.0,
     }
     assert report["passage_roc_auc"] == 1.0
 
@@ -249,6 +250,14 @@ def test_failed_seed_check_is_reported():
     report = ev.evaluate_seeds(toy_repairer(), seeds, EXPECT)
     assert not report["passed"]
     assert report["seeds"][0]["checks"] == {"unchanged": False, "not_flagged": False}
+
+
+def test_substitution_coverage_joins_split_edits():
+    text = "It rose in the final 12 months."
+    edits = (Edit(15, 20, "final", "last", "lexicon", 0.9), Edit(21, 30, "12 months", "year", "lexicon", 0.9))
+    result = RepairResult(text="", edits=edits, detection=DetectionReport(0.9, True, (Span(15, 20, "final", 0.9),)))
+    coverage = ev.substitution_coverage(text, result, [("last year", "final 12 months", 1), ("rose", "grew", 1)])
+    assert (coverage["occurrences"], coverage["flagged"], coverage["restored"]) == (1, 1, 1)
 
 
 def test_parse_substitutions_skips_comments():
