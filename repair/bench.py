@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ class BenchConfig:
         jobs: worker counts to compare.
         spin_rate: share of eligible words the spinner replaces.
         seed: spinner seed (the same seed gives the same benchmark text).
+        limit_s: stop each batch run after this many seconds (rate from the files finished).
     """
 
     words: int = 20_000
@@ -48,6 +50,7 @@ class BenchConfig:
     jobs: tuple[int, ...] = (1, 2)
     spin_rate: float = 0.3
     seed: int = 0
+    limit_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +177,12 @@ def tree_rss_kb(root_pid: int) -> int:
     return sum(rss.get(pid, 0) for pid in family)
 
 
-def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None) -> Measurement:
-    """Time ``unspin fix INPUTS -o TMP -j N`` in a child process, sampling its tree's memory."""
+def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None, limit_s: float | None = None) -> Measurement:
+    """Time ``unspin fix INPUTS -o TMP -j N`` in a child process, sampling its tree's memory.
+
+    With ``limit_s`` the run is stopped with SIGINT (as Ctrl-C would) when the time is up, and
+    the rate is taken from the files it finished (the manifest), marked "stopped".
+    """
     out = Path(tempfile.mkdtemp(prefix="unspin-bench-out-"))
     command = [sys.executable, "-m", "repair", "fix", *inputs, "-o", str(out), "-j", str(jobs), "-q"]
     if models:
@@ -183,22 +190,28 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None)
     try:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = 0
+        peak, stopped = 0, False
         while process.poll() is None:
             peak = max(peak, tree_rss_kb(process.pid))
+            if limit_s is not None and not stopped and time.perf_counter() - started > limit_s:
+                process.send_signal(signal.SIGINT)
+                stopped = True
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         stderr = process.stderr.read() if process.stderr else ""
-        if process.returncode not in (0, 1):
+        if process.returncode not in (0, 1) and not (stopped and process.returncode == 130):
             raise UnspinError(f"benchmark run failed (exit {process.returncode}): {stderr.strip()[-500:]}")
         words, files = manifest_totals(out / "unspin-manifest.jsonl")
-        return Measurement(f"fix folder -j {jobs}", words, seconds, files, peak / 1024)
+        name = f"fix folder -j {jobs}" + (" (stopped)" if stopped else "")
+        return Measurement(name, words, seconds, files, peak / 1024)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
 
 def manifest_totals(path: Path) -> tuple[int, int]:
     words = files = 0
+    if not path.is_file():
+        return 0, 0
     for line in path.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         if entry.get("status") == "done":
@@ -236,7 +249,7 @@ def run_bench(
             inputs = [str(target)]
         for jobs in config.jobs:
             log(f"running unspin fix -j {jobs}")
-            results.append(run_fix_command(inputs, jobs, models))
+            results.append(run_fix_command(inputs, jobs, models, config.limit_s))
     return results
 
 

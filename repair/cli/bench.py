@@ -23,6 +23,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--folder-mb", type=float, default=BenchConfig.folder_mb, help="size of the generated batch folder in MB, 0 to skip (default %(default)s)")
     parser.add_argument("--folder", type=Path, default=None, help="keep the generated folder here (reused if it already has files)")
     parser.add_argument("-j", "--jobs", type=positive, nargs="*", default=list(BenchConfig.jobs), help="worker counts to compare (default 1 2)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="stop each batch run after this long (Ctrl-C); rate from the files it finished")
     parser.add_argument("--seed", type=int, default=BenchConfig.seed, help="spinner seed")
     parser.add_argument("--models", default=None, help="models folder (default: the shipped models/)")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="table or JSON")
@@ -30,7 +31,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = BenchConfig(words=args.words, folder_mb=args.folder_mb, jobs=tuple(args.jobs), seed=args.seed)
+    config = BenchConfig(words=args.words, folder_mb=args.folder_mb, jobs=tuple(args.jobs), seed=args.seed, limit_s=args.time_limit)
     log = lambda message: print(f"unspin bench: {message}", file=sys.stderr, flush=True)  # noqa: E731
     results = run_bench(config, RepairerFactory(models=args.models), args.files, folder=args.folder, models=args.models, log=log)
     if args.format == "json":
