@@ -50,7 +50,7 @@ from repair.fileio import (
     temp_path_for,
     temp_writer,
 )
-from repair.formats import DEFAULT_FIELD, Format, Unit, format_for
+from repair.formats import DEFAULT_FIELD, Format, RecordError, Unit, format_for
 from repair.pipeline import RepairConfig, Repairer, combine_reports
 from repair.results import DetectionReport, RepairResult
 
@@ -450,7 +450,11 @@ def process_streaming(repairer: Repairer, job: Job, fmt: Format, options: BatchO
             handle.write(info.encoding.bom)
         char_offset = record_offset = 0
         for piece in iter_chunks(path, info.encoding, options.chunk_chars):
-            result = process_chunks(repairer, options.task, [make_chunk(fmt, piece, char_offset, record_offset)])[0]
+            try:
+                chunk = make_chunk(fmt, piece, char_offset, record_offset)
+            except RecordError as error:  # its line number counts from the chunk's first line
+                raise RecordError(error.line + record_offset, error.problem) from None
+            result = process_chunks(repairer, options.task, [chunk])[0]
             accumulate(totals, result, piece, options)
             data = result.text.encode(info.encoding.codec)
             output_hash.update(data)

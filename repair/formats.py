@@ -29,6 +29,15 @@ def split_lines(document: str) -> list[str]:
     return LINE_RE.findall(document)
 
 
+class RecordError(InputError):
+    """A malformed line or record; ``line`` is 1-based within the text that was parsed."""
+
+    def __init__(self, line: int, problem: str):
+        super().__init__(f"line {line}: {problem}")
+        self.line = line
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class Unit:
     """Prose the pipeline may repair.
@@ -196,9 +205,9 @@ class JsonLines:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError(f"line {number + 1}: not valid JSON ({error.msg})") from None
+            raise RecordError(number + 1, f"not valid JSON ({error.msg})") from None
         if not isinstance(value, dict):
-            raise InputError(f"line {number + 1}: expected a JSON object, got {type(value).__name__}")
+            raise RecordError(number + 1, f"expected a JSON object, got {type(value).__name__}")
         return value
 
     def rebuild(self, document: str, units: Sequence[Unit], repaired: Sequence[str]) -> str:

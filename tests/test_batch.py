@@ -342,3 +342,16 @@ def test_ray_engine_matches_local(tmp_path):
     local = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options)]
     ray_texts = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options, engine="ray")]
     assert ray_texts == local == [CLEAN, FIXED, CLEAN, FIXED]
+
+
+def test_bad_line_in_a_streamed_jsonl_fails_that_file_only(tmp_path):
+    lines = [json.dumps({"text": "x mentioned"}) + "\n"] * 30 + ["{broken\n"] + [json.dumps({"text": "ok"}) + "\n"] * 5
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "rows.jsonl").write_text("".join(lines))
+    (tmp_path / "in" / "good.txt").write_text(SPUN)
+    out = tmp_path / "out"
+    options = BatchOptions(outdir=out, stream_threshold=100, chunk_chars=200)
+    outcomes = {o.rel: o for o in run_batch(collect_inputs([str(tmp_path / "in")]), tiny_repairer, options)}
+    assert outcomes["rows.jsonl"].status == "failed" and "line 31: not valid JSON" in outcomes["rows.jsonl"].error
+    assert outcomes["good.txt"].status == "done"
+    assert sorted(p.name for p in out.iterdir()) == ["good.txt"]
