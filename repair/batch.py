@@ -70,10 +70,14 @@ class RepairerFactory:
     config: RepairConfig = RepairConfig()
 
     def __call__(self) -> Repairer:
+        root = Path(self.models) if self.models else None
         try:
-            return Repairer.load(Path(self.models) if self.models else None, config=self.config)
+            return Repairer.load(root, config=self.config)
         except ImportError as error:
-            raise ModelNotFoundError(f"the default pipeline is not available yet ({error})") from error
+            raise ModelNotFoundError(f"the default pipeline is not available ({error})") from error
+        except (OSError, EOFError, ValueError) as error:  # unreadable or truncated model files
+            where = root or "models/ (or $UNSPIN_MODELS)"
+            raise ModelNotFoundError(f"cannot load the pipeline from {where}: {type(error).__name__}: {error}") from error
 
 
 @dataclass(frozen=True)
