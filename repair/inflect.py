@@ -37,6 +37,14 @@ AUXILIARIES: dict[str, dict[str, str]] = {
 }
 
 
+# Verbs whose past tense and participle equal the base form; WordNet's verb.exc lists only
+# forms that differ from the base, so without this "read" would become "readed".
+INVARIANT_PAST = frozenset("""
+bet bid broadcast burst cast cost cut fit forecast hit hurt let put quit read rid set shed shut
+slit split spread thrust upset wet
+""".split())
+
+
 class UnknownTagError(UnspinError, ValueError):
     """A part-of-speech tag outside TAG_POS."""
 
@@ -78,6 +86,10 @@ class Inflector:
                 _, lemma, tag, form = parts
                 irregular[(lemma, tag)] = form
                 reverse.setdefault(form, []).append((lemma, tag))
+        for lemma in INVARIANT_PAST:
+            for tag in ("VBD", "VBN"):
+                irregular.setdefault((lemma, tag), lemma)
+                reverse.setdefault(lemma, []).append((lemma, tag))
         for lemma, forms in AUXILIARIES.items():
             for tag, form in forms.items():
                 irregular[(lemma, tag)] = form

@@ -76,15 +76,11 @@ PHRASE_REWRITES: dict[str, list[str]] = {
     "while": ["whilst"],
     "within": ["inside"],
     "whether": ["if"],
-    "if": ["in case"],
     "many": ["numerous", "a lot of"],
     "very": ["extremely", "highly"],
     "now": ["at present", "currently"],
     "then": ["after that", "next"],
     "next": ["subsequent", "following"],
-    "first": ["initial", "first-ever"],
-    "new": ["brand new", "novel"],
-    "on": ["upon"],
     "until": ["till", "up until"],
     "about": ["regarding", "approximately"],
     "around": ["about", "approximately"],
@@ -146,10 +142,10 @@ def unigram_counts(corpus: Path, cache: Path) -> tuple[collections.Counter, coll
     return counts, lower
 
 
-def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 30000,
-                              dims: int = 128, top: int = 10) -> list[tuple[str, str, float]]:
+def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 40000,
+                              dims: int = 160, top: int = 25) -> list[tuple[str, str, float]]:
     """PPMI + truncated SVD word vectors on a corpus prefix; top cosine neighbours (cached)."""
-    target = cache / f"distrib_{max_tokens}.tsv"
+    target = cache / f"distrib_{max_tokens}_{vocab_size}_{dims}_{top}.tsv"
     if target.is_file():
         rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
         return [(a, b, float(c)) for a, b, c in rows]
@@ -377,25 +373,49 @@ def good_word(word: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){0,3}", word))
 
 
-def two_hop(table: dict, keep_key, limit: int = 15) -> list[tuple[str, str, str, float]]:
-    """Synonyms of direct synonyms (same POS) that are not direct synonyms themselves."""
-    direct_sources = {"wordnet", "mythes", "similar"}
+def reverse_related(table: dict, counts: collections.Counter, limit: int = 25):
+    """Hyponym direction of MyThes generic terms ("worker" -> "employee" from "employee:
+    worker (generic term)"), the commonest ``limit`` per key, at a lower weight."""
+    reverse: dict[tuple[str, str], dict[str, float]] = collections.defaultdict(dict)
+    for (lemma, pos), slot in table.items():
+        for word, (weight, source) in slot.items():
+            if source == "related" and " " not in word:
+                reverse[(word.lower(), pos)][lemma] = weight
+    for (word, pos), lemmas in reverse.items():
+        if (word, pos) not in table:
+            continue
+        ranked = sorted(lemmas, key=lambda lemma: -counts.get(lemma, 0))[:limit]
+        for lemma in ranked:
+            if counts.get(lemma, 0) > 0:
+                yield word, pos, lemma, 0.6 * lemmas[lemma]
+
+
+def two_hop(table: dict, keep_key, counts: collections.Counter, limit: int = 30) -> list[tuple[str, str, str, float]]:
+    """Synonyms of direct synonyms (same POS) that are not direct synonyms themselves.
+
+    Ranked by path weight times log corpus frequency: spinner thesauri list everyday words,
+    and the cap would otherwise be filled with rare ones."""
+    direct_sources = {"wordnet", "mythes", "similar", "related"}
     out = []
     for (lemma, pos), slot in table.items():
         if not keep_key(lemma):
             continue
-        direct = {w.lower() for w, (_, s) in slot.items() if s in direct_sources}
+        direct = {w.lower(): weight for w, (weight, s) in slot.items() if s in direct_sources}
         paths: collections.Counter = collections.Counter()
-        for word in direct:
+        for word, first in direct.items():
             for second, (weight, source) in table.get((word, pos), {}).items():
                 if source in direct_sources and second.lower() not in direct and second.lower() != lemma:
-                    paths[second] += weight
-        for word, score in paths.most_common(limit):
-            out.append((lemma, pos, word, WEIGHTS["twohop"] * min(1.0, score)))
+                    paths[second] += 2 * first * weight
+        ranked = sorted(paths, key=lambda w: -paths[w] * math.log(counts.get(w.lower(), 0) + 2))
+        # Frequent words are the ones spinners hit, and they have the most senses: keep more.
+        frequency = counts.get(lemma, 0)
+        keep = limit * 2 if frequency >= 500 else limit if frequency >= 50 else limit // 3
+        for word in ranked[:keep]:
+            out.append((lemma, pos, word, WEIGHTS["twohop"] * min(1.0, paths[word])))
     return out
 
 
-def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0.5):
+def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0.45):
     """Lemma pairs from surface neighbours that share an inflectional reading (said/told).
 
     Both words must be common-noun-like (mostly written lower case) so that names such as
@@ -434,7 +454,9 @@ def build_table(args, counts, lower, inflector) -> dict:
     log(f"+ mythes: {len(table):,} keys")
     table = {key: slot for key, slot in table.items() if keep_key(key[0])}
     log(f"kept in corpus vocabulary: {len(table):,} keys")
-    for lemma, pos, word, weight in two_hop(table, keep_key):
+    for lemma, pos, word, weight in reverse_related(table, counts):
+        add(table, lemma, pos, word, weight, "related")
+    for lemma, pos, word, weight in two_hop(table, keep_key, counts):
         add(table, lemma, pos, word, weight, "twohop")
     if not args.no_distrib:
         neighbours = distributional_neighbours(args.corpus, args.cache, args.distrib_tokens)
@@ -473,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "thesaurus")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "thesaurus")
     parser.add_argument("--min-count", type=int, default=2, help="corpus count for a lemma to be a key")
-    parser.add_argument("--distrib-tokens", type=int, default=4_000_000)
+    parser.add_argument("--distrib-tokens", type=int, default=12_000_000, help="corpus prefix for the co-occurrence counts")
     parser.add_argument("--no-distrib", action="store_true")
     args = parser.parse_args(argv)
     started = time.time()
