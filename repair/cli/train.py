@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from repair.paths import cache_dir, corpus_path, models_dir
+from repair.paths import REPO_ROOT, cache_dir, corpus_path, models_dir, shared_dir
 
 
 def log(message: str) -> None:
@@ -60,7 +60,8 @@ def add_detector(targets) -> None:
     parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation/test (default: .cache/data)")
     parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/detector)")
     parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/detector-<base>)")
-    parser.add_argument("--base", choices=["spm", "minilm"], default="spm", help="from-scratch small BERT on our tokenizer (default), or fine-tuned MiniLM")
+    parser.add_argument("--base", choices=["minilm", "spm"], help="fine-tuned MiniLM (default) or a from-scratch small BERT on our tokenizer")
+    parser.add_argument("--frozen-layers", type=int, help="lowest MiniLM layers kept frozen")
     parser.add_argument("--max-train-rows", type=int, help="rows sampled from the train split")
     parser.add_argument("--max-eval-rows", type=int, help="rows sampled from validation and test")
     parser.add_argument("--max-steps", type=int, help="optimiser steps at most")
@@ -79,10 +80,13 @@ def run_detector(args: argparse.Namespace) -> int:
 
     from repair.train_detector import TrainConfig, train_detector
 
-    names = ("base", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed")
+    names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed")
     config = replace(TrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
     train_detector(
         config,
+        suite=REPO_ROOT / "eval" / "suites" / "synthetic" / "test.jsonl",
+        seeds=read_seeds(shared_dir() / "seeds"),
+        seed_substitutions=read_substitutions(REPO_ROOT / "seeds" / "003_substitutions.tsv"),
         data_dir=args.data or cache_dir() / "data",
         out_dir=args.out or models_dir() / "detector",
         run_dir=args.run_dir or cache_dir() / "runs" / f"detector-{config.base}",
@@ -93,6 +97,19 @@ def run_detector(args: argparse.Namespace) -> int:
         log=log,
     )
     return 0
+
+
+def read_seeds(folder: Path) -> dict[str, str]:
+    """Seed texts by file name, for measurement only (empty when ../shared is absent)."""
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))} if folder.is_dir() else {}
+
+
+def read_substitutions(path: Path) -> list[tuple[str, str]]:
+    """(original, spun) pairs of the lead's hand estimate for seed 003 (measurement only)."""
+    if not path.is_file():
+        return []
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return [(row[0], row[1]) for row in rows if len(row) >= 2]
 
 
 # name -> function adding the target's parser; the restorer adds its own entry here.
