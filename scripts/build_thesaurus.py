@@ -373,9 +373,10 @@ def good_word(word: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){0,3}", word))
 
 
-def reverse_related(table: dict, counts: collections.Counter, limit: int = 25):
+def reverse_related(table: dict, counts: collections.Counter, lower: collections.Counter, limit: int = 25):
     """Hyponym direction of MyThes generic terms ("worker" -> "employee" from "employee:
-    worker (generic term)"), the commonest ``limit`` per key, at a lower weight."""
+    worker (generic term)"), the commonest ``limit`` per key, at a lower weight. Keys are lower
+    case, so words mostly capitalised in the corpus ("Cantonese") get their capital back."""
     reverse: dict[tuple[str, str], dict[str, float]] = collections.defaultdict(dict)
     for (lemma, pos), slot in table.items():
         for word, (weight, source) in slot.items():
@@ -387,7 +388,8 @@ def reverse_related(table: dict, counts: collections.Counter, limit: int = 25):
         ranked = sorted(lemmas, key=lambda lemma: -counts.get(lemma, 0))[:limit]
         for lemma in ranked:
             if counts.get(lemma, 0) > 0:
-                yield word, pos, lemma, 0.6 * lemmas[lemma]
+                proper = " " not in lemma and lower[lemma] < 0.5 * counts[lemma]
+                yield word, pos, lemma[:1].upper() + lemma[1:] if proper else lemma, 0.6 * lemmas[lemma]
 
 
 def two_hop(table: dict, keep_key, counts: collections.Counter, limit: int = 30) -> list[tuple[str, str, str, float]]:
@@ -418,7 +420,7 @@ def two_hop(table: dict, keep_key, counts: collections.Counter, limit: int = 30)
 def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0.45):
     """Lemma pairs from surface neighbours that share an inflectional reading (said/told).
 
-    Both words must be common-noun-like (mostly written lower case) so that names such as
+    Both words must be written in lower case at least a quarter of the time so that names such as
     "beijing" are not offered as synonyms of "chinese".
     """
     from repair.inflect import TAG_POS
@@ -435,7 +437,7 @@ def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0
 
 def build_table(args, counts, lower, inflector) -> dict:
     vocab = {w for w, c in counts.items() if c >= args.min_count}
-    common_words = {w for w in vocab if w.isalpha() and lower[w] >= 0.6 * counts[w]}
+    common_words = {w for w in vocab if w.isalpha() and lower[w] >= 0.25 * counts[w]}
 
     def keep_key(lemma: str) -> bool:
         return all(part in vocab for part in lemma.lower().replace("-", " ").split())
@@ -454,7 +456,7 @@ def build_table(args, counts, lower, inflector) -> dict:
     log(f"+ mythes: {len(table):,} keys")
     table = {key: slot for key, slot in table.items() if keep_key(key[0])}
     log(f"kept in corpus vocabulary: {len(table):,} keys")
-    for lemma, pos, word, weight in reverse_related(table, counts):
+    for lemma, pos, word, weight in reverse_related(table, counts, lower):
         add(table, lemma, pos, word, weight, "related")
     for lemma, pos, word, weight in two_hop(table, keep_key, counts):
         add(table, lemma, pos, word, weight, "twohop")
