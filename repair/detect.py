@@ -1,0 +1,438 @@
+"""The lexicon detector: spinner-synonym candidates scored against corpus n-gram statistics.
+
+For every word or short phrase ``w`` of a paragraph, the thesaurus says which words ``c`` a
+spinner could have replaced by ``w`` (``Thesaurus.sources_of``). If clean news makes the
+window ``left c right`` much more plausible than ``left w right`` (log-probabilities from the
+corpus trigram model), ``w`` is flagged. Features of the best candidate go through a small
+logistic calibration (``models/ngram/calibration.json``, fitted on synthetic spins by
+``scripts/build_ngrams.py --calibrate``) so that span and passage scores read as probabilities.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from repair.ngram import BOS, UNK, NgramModel, Token, tokenize
+from repair.results import DetectionReport, Span
+
+CALIBRATION_FILE = "calibration.json"
+PUNCT = frozenset({".", ","})
+# Thesaurus sources a candidate original may come from. Two-hop and distributional neighbours
+# are too loose to restore from ("terrorist" -> "disinformation"); a trained detector may use them.
+SOURCES = ("phrase", "wordnet", "mythes", "similar", "related")
+FEATURES = (
+    "ctx_gain", "freq_gain", "log_prior", "orig_unseen", "cand_seen", "capital", "multiword", "orig_log_freq",
+    "log_candidates", "bias",
+)
+
+
+@dataclass(frozen=True)
+class LexiconConfig:
+    """Settings of the lexicon detector and restorer.
+
+    Args:
+        max_phrase: longest spun phrase looked at, in tokens ("in opposition to" = 3).
+        max_candidates: candidates kept per phrase, by thesaurus weight.
+        span_threshold: span probability at or above which a span is reported.
+        context: tokens right of the phrase whose probability the candidate changes.
+        rate_grid: points of the grid over a spun paragraph's substitution rate.
+    """
+
+    max_phrase: int = 3
+    max_candidates: int = 40
+    span_threshold: float = 0.5
+    context: int = 2
+    rate_grid: int = 48
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fitted on synthetic spins (``scripts/build_ngrams.py --calibrate``).
+
+    Attributes:
+        candidate: logistic weights over FEATURES: is this candidate the original?
+        span: (a, b): ``a * best candidate logit + b`` is the logit that the span was substituted,
+            at the calibration data's share of substituted spans, ``span_prior``.
+        rate_prior: (alpha, beta, p_spun): a paragraph is spun with prior probability ``p_spun``
+            and then substitutes each phrase at a rate drawn from Beta(alpha, beta); otherwise
+            it is clean. ``p_spun`` is set low enough that clean news is rarely flagged.
+        passage: (a, b): ``a * logit P(spun | evidence) + b`` gives the passage score, refitted
+            on the calibration paragraphs reweighted to the prior ``p_spun`` (so it reads as a
+            probability when that share of paragraphs is spun).
+    """
+
+    candidate: tuple[float, ...] = (0.5, 0.2, 0.3, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, -8.0)
+    span: tuple[float, float] = (1.0, 0.0)
+    span_prior: float = 0.01
+    rate_prior: tuple[float, float, float] = (1.5, 6.0, 0.05)
+    passage: tuple[float, float] = (1.0, 0.0)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Calibration":
+        """Read ``folder/calibration.json``; defaults (uncalibrated) when it is absent."""
+        path = folder / CALIBRATION_FILE
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fields = ("candidate", "span", "span_prior", "rate_prior", "passage")
+        return cls(**{k: tuple(data[k]) if isinstance(data[k], list) else data[k] for k in fields})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible original ``replacement`` for tokens ``[first, last)`` of a paragraph."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    text: str
+    replacement: str
+    prior: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its n-gram gain, features and logit of being the original."""
+
+    candidate: Candidate
+    gain: float
+    features: tuple[float, ...]
+    logit: float
+
+
+@dataclass(frozen=True)
+class SpanVerdict:
+    """The best candidate of one phrase, P(phrase substituted) and the candidate's share."""
+
+    best: Scored
+    prob: float
+    share: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the detector and restorer need about one paragraph."""
+
+    verdicts: tuple[SpanVerdict, ...]
+    score: float
+    p_spun: float
+    rate: float
+    words: int
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 40.0), -40.0)))
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+class CandidateSource:
+    """Possible originals of a (lower-case) word or phrase, inflected like it (``Thesaurus.originals``).
+
+    Function words are only undone through phrase rewrites, as spinners only change them that
+    way. Answers are memoised per instance (bounded): they depend only on the thesaurus.
+    """
+
+    def __init__(self, thesaurus, limit: int, function_words: frozenset[str] = frozenset(), sources: Sequence[str] = SOURCES):
+        self.thesaurus = thesaurus
+        self.limit = limit
+        self.function_words = function_words
+        self.sources = tuple(sources)
+        self._memo: dict[str, list[tuple[str, float]]] = {}
+
+    def originals(self, phrase: str) -> list[tuple[str, float]]:
+        """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
+        found = self._memo.get(phrase)
+        if found is None:
+            found = self._lookup(phrase)
+            if len(self._memo) < 500_000:
+                self._memo[phrase] = found
+        return found
+
+    def _lookup(self, phrase: str) -> list[tuple[str, float]]:
+        # Most word pairs and triples are no thesaurus entry; skip the inflection analysis.
+        if " " in phrase and not self.thesaurus.sources_of(phrase) and not self._inflected_phrase(phrase):
+            return []
+        only_phrase = phrase in self.function_words
+        return [
+            (o.text.lower(), o.weight)
+            for o in self.thesaurus.originals(phrase, sources=self.sources)
+            if o.text.lower() != phrase and (o.source == "phrase" or not only_phrase)
+        ][: self.limit]
+
+    def _inflected_phrase(self, phrase: str) -> bool:
+        """A verb phrase whose first word is inflected ("took care of" -> "take care of")."""
+        first, _, rest = phrase.partition(" ")
+        return any(self.thesaurus.sources_of(f"{lemma} {rest}") for lemma, _ in self.thesaurus.inflector.analyses(first))
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredParagraph:
+    """Every candidate of one paragraph with its n-gram gain and feature row (arrays aligned)."""
+
+    paragraph: str
+    candidates: tuple[Candidate, ...]
+    gains: np.ndarray
+    features: np.ndarray
+    words: int
+
+
+class LexiconScorer:
+    """Scores every candidate substitution of a paragraph with the corpus n-gram model."""
+
+    def __init__(self, ngram: NgramModel, source: CandidateSource, calibration: Calibration, config: LexiconConfig):
+        self.ngram = ngram
+        self.source = source
+        self.calibration = calibration
+        self.config = config
+        self._weights = np.array(calibration.candidate, dtype=np.float64)
+        # Vocabulary ids of candidate phrases: a pure function of the shipped model, so a
+        # per-instance memo (bounded by the thesaurus size) rather than global state.
+        self._ids_cache: dict[str, tuple[int, ...] | None] = {}
+        self._log_uni = np.log(ngram.uni_prob)
+
+    def candidates(self, tokens: Sequence[Token]) -> list[Candidate]:
+        """Every (phrase, possible original) pair of the paragraph; originals unknown to the corpus are skipped."""
+        out = []
+        for first in range(len(tokens)):
+            for last in range(first + 1, min(first + self.config.max_phrase, len(tokens)) + 1):
+                if tokens[last - 1].norm in PUNCT:
+                    break
+                phrase = " ".join(t.norm for t in tokens[first:last])
+                start, end = tokens[first].start, tokens[last - 1].end
+                for replacement, prior in self.source.originals(phrase):
+                    if self.encode_cached(replacement) is not None:
+                        out.append(Candidate(first, last, start, end, "", replacement, prior))
+        return out
+
+    def encode_cached(self, phrase: str) -> tuple[int, ...] | None:
+        """Ids of a candidate phrase, None when a word of it never occurs in the corpus."""
+        if phrase not in self._ids_cache:
+            ids = tuple(int(i) for i in self.ngram.encode(phrase.split()))
+            self._ids_cache[phrase] = None if UNK in ids else ids
+        return self._ids_cache[phrase]
+
+    def score(self, paragraph: str) -> ScoredParagraph:
+        """All candidates of ``paragraph`` with n-gram gains and features, vectorised over the model."""
+        tokens = tokenize(paragraph)
+        words = sum(1 for t in tokens if t.norm not in PUNCT)
+        candidates = self.candidates(tokens)
+        if not candidates:
+            return ScoredParagraph(paragraph, (), np.zeros(0), np.zeros((0, len(FEATURES))), words)
+        ids = self.ngram.encode([t.norm for t in tokens])
+        base = self.ngram.sequence_logprob(ids)
+        cum = np.concatenate([[0.0], np.cumsum(base)])
+        padded = [BOS, BOS] + ids.tolist() + [BOS]
+        n, k = len(ids), self.config.context
+        triples: list[tuple[int, int, int]] = []
+        groups: list[int] = []
+        orig = np.empty(len(candidates))
+        rows = np.empty((len(candidates), 8), dtype=np.int64)  # first, last, left, w_first, w_last, right, c_first, c_last
+        rep_freq = np.empty(len(candidates))
+        log_uni = self._log_uni
+        for g, cand in enumerate(candidates):
+            right_end = min(cand.last + k, n)
+            orig[g] = cum[right_end] - cum[cand.first]
+            rep = self._ids_cache[cand.replacement]
+            seq = padded[cand.first : cand.first + 2] + list(rep) + padded[cand.last + 2 : right_end + 2]
+            for j in range(2, len(seq)):
+                triples.append((seq[j - 2], seq[j - 1], seq[j]))
+                groups.append(g)
+            rows[g] = (cand.first, cand.last, padded[cand.first + 1], padded[cand.first + 2],
+                       padded[cand.last + 1], padded[cand.last + 2], rep[0], rep[-1])
+            rep_freq[g] = sum(log_uni[i] for i in rep)
+        arr = np.array(triples, dtype=np.int64)
+        lp = self.ngram.logprob(arr[:, 0], arr[:, 1], arr[:, 2])
+        gains = np.bincount(np.array(groups), weights=lp, minlength=len(candidates)) - orig
+        priors = np.array([c.prior for c in candidates])
+        features = self.features(tokens, ids, rows, rep_freq, priors, gains)
+        return ScoredParagraph(paragraph, tuple(candidates), gains, features, words)
+
+    def features(self, tokens: Sequence[Token], ids: np.ndarray, rows: np.ndarray, rep_freq: np.ndarray,
+                 priors: np.ndarray, gains: np.ndarray) -> np.ndarray:
+        """One row per candidate, columns as in FEATURES (``rows`` from ``score``)."""
+        first, last, left, w_first, w_last, right, c_first, c_last = rows.T
+        seen = self.ngram.bigram_seen
+        at_end = right == BOS
+        orig_unseen = (~seen(left, w_first)).astype(float) + (~(seen(w_last, right) | at_end)).astype(float)
+        cand_seen = seen(left, c_first).astype(float) + (seen(c_last, right) | at_end).astype(float)
+        uni_cum = np.concatenate([[0.0], np.cumsum(self._log_uni[ids])])
+        freq_gain = rep_freq - (uni_cum[last] - uni_cum[first])
+        # Capitalised inside a sentence: names and titles, which spinners rarely touch.
+        capital_at = np.array([
+            t.text[:1].isupper() and i > 0 and tokens[i - 1].norm != "." for i, t in enumerate(tokens)
+        ], dtype=float)
+        multiword = (last - first > 1).astype(float)
+        # A rare word has many frequent synonyms; the best of many candidates wins by chance.
+        _, inverse, counts = np.unique(first * 4096 + last, return_inverse=True, return_counts=True)
+        return np.column_stack([
+            gains - freq_gain, freq_gain, np.log(np.maximum(priors, 1e-3)), orig_unseen, cand_seen,
+            capital_at[first], multiword, self._log_uni[w_first] - math.log(1e-4), np.log(counts[inverse]),
+            np.ones(len(gains)),
+        ])
+
+    def analyse(self, paragraph: str) -> Analysis:
+        """Per-phrase verdicts and the paragraph score (see ``analyse_scored``)."""
+        return self.analyse_scored(self.score(paragraph))
+
+    def best_per_phrase(self, scored: ScoredParagraph, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Index of the best candidate of each phrase, its logit, and its share of the phrase's mass."""
+        keys = np.array([c.first * 4096 + c.last for c in scored.candidates])
+        _, inverse = np.unique(keys, return_inverse=True)
+        order = np.lexsort((-logits, inverse))
+        is_first = np.r_[True, inverse[order][1:] != inverse[order][:-1]]
+        best = order[is_first]  # one per phrase, in phrase order
+        top = logits[best][inverse]
+        mass = np.bincount(inverse, weights=np.exp(logits - top))
+        return best, logits[best], 1.0 / mass
+
+    def analyse_scored(self, scored: ScoredParagraph, weights: np.ndarray | None = None) -> Analysis:
+        """Best candidate per phrase, non-overlapping; the spike-and-slab paragraph posterior.
+
+        Each phrase's evidence is a likelihood ratio (calibrated logit minus the calibration
+        prior), so that a word in a heavily spun paragraph needs less evidence than one in
+        clean text (see ``spin_posterior``).
+        """
+        cal = self.calibration
+        if not scored.candidates:
+            p_spun, rate, _ = spin_posterior(np.zeros(0), cal.rate_prior, self.config.rate_grid)
+            return Analysis((), round(sigmoid(cal.passage[0] * logit(p_spun) + cal.passage[1]), 4), p_spun, rate, scored.words)
+        logits = scored.features @ (self._weights if weights is None else weights)
+        best, top, shares = self.best_per_phrase(scored, logits)
+        llr = cal.span[0] * top + cal.span[1] - logit(cal.span_prior)
+        chosen: list[tuple[float, int, float]] = []
+        taken: list[tuple[int, int]] = []
+        for j in np.argsort(-llr, kind="stable"):
+            c = scored.candidates[best[j]]
+            if all(c.last <= a or c.first >= b for a, b in taken):
+                taken.append((c.first, c.last))
+                chosen.append((float(llr[j]), int(best[j]), float(shares[j])))
+        chosen.sort(key=lambda item: scored.candidates[item[1]].start)
+        chosen_scored = [
+            (value, Scored(replace(scored.candidates[i], text=scored.paragraph[scored.candidates[i].start : scored.candidates[i].end]),
+                           float(scored.gains[i]), tuple(scored.features[i].tolist()), float(logits[i])), share)
+            for value, i, share in chosen
+        ]
+        chosen = chosen_scored
+        llr = np.array([b[0] for b in chosen])
+        p_spun, rate, probs = spin_posterior(llr, cal.rate_prior, self.config.rate_grid)
+        score = sigmoid(cal.passage[0] * logit(p_spun) + cal.passage[1])
+        verdicts = tuple(SpanVerdict(b[1], float(p), b[2]) for b, p in zip(chosen, probs))
+        return Analysis(verdicts, round(score, 4), p_spun, rate, scored.words)
+
+
+def spin_posterior(llr: np.ndarray, prior: Sequence[float], points: int = 48) -> tuple[float, float, np.ndarray]:
+    """P(paragraph spun), its expected rate, and P(substituted) of each phrase.
+
+    A paragraph is clean, or spun with a substitution rate ``r`` ~ Beta(alpha, beta); each
+    phrase with a candidate original is substituted with probability ``r`` and then shows
+    the evidence ``llr`` (log-likelihood ratio, substituted vs original). The integral over
+    ``r`` is a sum over a grid, so several strong phrases make a paragraph spun, and then
+    each of its phrases needs less evidence than a lone one in clean text.
+
+    Args:
+        llr: log-likelihood ratio of each candidate phrase.
+        prior: (alpha, beta, p_spun).
+        points: grid size over the rate.
+
+    Returns:
+        (P(spun | llr), E[rate | spun, llr], per-phrase P(substituted | llr)).
+    """
+    alpha, beta, p_spun = prior
+    rates = (np.arange(points) + 0.5) / points * 0.8
+    log_w = (alpha - 1) * np.log(rates) + (beta - 1) * np.log1p(-rates)
+    log_w -= np.logaddexp.reduce(log_w)
+    if len(llr) == 0:
+        return p_spun, float(np.exp(log_w) @ rates), np.zeros(0)
+    # log P(evidence of phrase i | rate) relative to "clean": log(r e^llr + 1 - r)
+    per = np.logaddexp(np.log(rates)[None, :] + llr[:, None], np.log1p(-rates)[None, :])
+    log_like = per.sum(axis=0) + log_w
+    log_m1 = np.logaddexp.reduce(log_like)
+    post_spun = sigmoid(log_m1 + logit(p_spun))
+    weights = np.exp(log_like - log_m1)
+    inside = 1.0 / (1.0 + np.exp(-np.clip(llr[:, None] + np.log(rates / (1 - rates))[None, :], -40, 40)))
+    probs = post_spun * (inside @ weights)
+    return post_spun, float(weights @ rates), probs
+
+
+def reason(verdict: SpanVerdict) -> str:
+    """Why a span was flagged, in words."""
+    best = verdict.best
+    return (
+        f"{best.candidate.text!r} rare here; corpus prefers {best.candidate.replacement!r} "
+        f"(log-prob gain {best.gain:+.1f})"
+    )
+
+
+def count_words(paragraph: str) -> int:
+    return sum(1 for t in tokenize(paragraph) if t.norm not in PUNCT)
+
+
+@dataclass
+class LexiconDetector:
+    """Detector: n-gram-scored spinner-synonym lexicon (see module docstring)."""
+
+    scorer: LexiconScorer
+    config: LexiconConfig = field(default_factory=LexiconConfig)
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
+        """One report per paragraph; span offsets refer to that paragraph."""
+        return [self.report(self.scorer.analyse(p)) for p in paragraphs]
+
+    def report(self, analysis: Analysis) -> DetectionReport:
+        spans = tuple(
+            Span(v.best.candidate.start, v.best.candidate.end, v.best.candidate.text, round(v.prob, 4), reason(v))
+            for v in analysis.verdicts
+            if v.prob >= self.config.span_threshold
+        )
+        return DetectionReport(score=analysis.score, spun=analysis.score >= 0.5, spans=spans, words=analysis.words)
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50, sample_weight: np.ndarray | None = None
+) -> np.ndarray:
+    """Weights of a logistic regression by Newton's method (the last column of ``x`` is the bias).
+
+    ``sample_weight`` reweights rows, e.g. to fit at a class prior other than the data's.
+    """
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2 * sw.sum())
+    reg[-1] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -40, 40)))
+        grad = x.T @ (sw * (p - y)) + reg * w
+        hess = (x * (sw * p * (1 - p))[:, None]).T @ x + np.diag(reg) + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
+def build_scorer(
+    root: Path, config: LexiconConfig = LexiconConfig(), calibration: Calibration | None = None
+) -> LexiconScorer:
+    """The n-gram model, thesaurus and calibration from ``root`` (the models folder)."""
+    from repair.thesaurus import Thesaurus
+
+    root = Path(root)
+    from repair.spin import FUNCTION_WORDS
+
+    source = CandidateSource(Thesaurus.load(root), config.max_candidates, FUNCTION_WORDS)
+    calibration = calibration or Calibration.load(root / "ngram")
+    return LexiconScorer(NgramModel.load(root), source, calibration, config)
+
+
+def load_detector(root: Path) -> LexiconDetector:
+    """The shipped detector from the models folder ``root``."""
+    return LexiconDetector(build_scorer(root))

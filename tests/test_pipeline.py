@@ -1,0 +1,102 @@
+"""End to end: Repairer with the lexicon detector and restorer (and the glossary when it is built)."""
+from __future__ import annotations
+
+import pytest
+
+from repair.detect import load_detector
+from repair.errors import ModelNotFoundError
+from repair.paths import models_dir
+from repair.pipeline import Repairer
+from repair.restore import load_restorer
+
+CLEAN_SEEDS = ("000", "001", "004")
+SPUN = (
+    "The overseas minister mentioned on Monday that safety forces had been deployed to the capital after "
+    "protesters marched in opposition to the government. Officers stated the scenario remained tense, and the "
+    "authorities additionally promised to offer help to households affected by the violence. Talks with "
+    "opposition leaders will probably be held subsequent week, the ministry added."
+)
+
+
+class NoTerms:
+    """Stands in for the glossary where it has not been built: finds nothing."""
+
+    def find(self, paragraph: str) -> list:
+        return []
+
+
+@pytest.fixture(scope="module")
+def repairer() -> Repairer:
+    root = models_dir()
+    try:
+        from repair.glossary import Glossary
+
+        glossary = Glossary.load(root)
+    except (ImportError, ModelNotFoundError):
+        glossary = NoTerms()
+    try:
+        return Repairer(detector=load_detector(root), glossary=glossary, restorers=[load_restorer(root)])
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="module")
+def lexicon_only() -> Repairer:
+    root = models_dir()
+    try:
+        return Repairer(detector=load_detector(root), glossary=NoTerms(), restorers=[load_restorer(root)])
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+
+
+def test_repairs_a_spun_sentence(lexicon_only):
+    result = lexicon_only.repair(SPUN)
+    assert result.text.startswith("The foreign minister said on Monday that security forces")
+    assert "against the government" in result.text
+    assert "will be held next week" in result.text
+    assert all(e.source == "lexicon" for e in result.edits)
+    assert result.detection.spun
+
+
+def test_multi_paragraph_offsets(lexicon_only):
+    text = "The talks ended on Monday.\n" + SPUN + "\n"
+    result = lexicon_only.repair(text)
+    for edit in result.edits:
+        assert text[edit.start : edit.end] == edit.old
+    assert result.text.startswith("The talks ended on Monday.\nThe foreign minister said")
+    assert result.text.endswith(".\n")
+
+
+def test_empty_text(lexicon_only):
+    result = lexicon_only.repair("")
+    assert result.text == "" and result.edits == ()
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("prefix", CLEAN_SEEDS)
+def test_clean_seed_is_byte_identical(repairer, seed_text, prefix):
+    text = seed_text(prefix)
+    result = repairer.repair(text)
+    assert result.text == text
+    assert result.edits == ()
+
+
+@pytest.mark.shared
+def test_seed_003_detected_above_clean_seeds(repairer, seed_text):
+    spun = repairer.detect(seed_text("003")).score
+    assert spun > 0.9
+    for prefix in CLEAN_SEEDS:
+        assert repairer.detect(seed_text(prefix)).score < spun
+
+
+@pytest.mark.shared
+def test_seed_003_restores_foreign_minister(lexicon_only, seed_text):
+    text = seed_text("003")
+    result = lexicon_only.repair(text)
+    assert "Overseas Minister" in text
+    assert "Overseas Minister" not in result.text
+    assert result.text.count("Foreign Minister") >= 2
+    assert "in opposition to" not in result.text
+    changed = {(e.old, e.new) for e in result.edits}
+    assert ("Overseas", "Foreign") in changed
+    assert ("in opposition to", "against") in changed
