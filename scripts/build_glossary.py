@@ -1,0 +1,162 @@
+#!/usr/bin/env python
+"""Build models/glossary/glossary.json.gz from the clean corpus and the spinner thesaurus.
+
+Steps (all pure functions in repair.glossary; this script only reads and writes files):
+  1. count Title-Case n-grams, capitalised words, ALL-CAPS tokens and "Name (ACR)" definitions
+     in every paragraph of ../shared/corpus/news.jsonl.gz;
+  2. keep frequent, cohesive n-grams as terms (repair.glossary.MineConfig);
+  3. variants of every term word from repair.thesaurus (the spinner's own synonyms);
+  4. run the matcher over the same clean corpus: any variant it finds there is real text, so
+     it is written to the block list;
+  5. measure false edits per 1,000 words on the held-out news_test.jsonl.gz.
+
+Usage:
+    python scripts/build_glossary.py [--limit N] [--out models/glossary] [--no-thesaurus]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from tqdm import tqdm
+
+from repair.glossary import (
+    ACRONYM_SOURCES,
+    GLOSSARY_FILE,
+    Glossary,
+    MineConfig,
+    MineCounts,
+    count_paragraph,
+    false_edit_rate,
+    glossary_data,
+    select_terms,
+    thesaurus_synonyms,
+    variant_keys,
+    word_variants,
+)
+from repair.paths import corpus_path, models_dir
+
+
+def read_paragraphs(path: Path, limit: int | None = None):
+    """Paragraphs of a corpus file (one article per JSON line, paragraphs split by newline)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for n, line in enumerate(handle):
+            if limit is not None and n >= limit:
+                return
+            yield from json.loads(line)["text"].split("\n")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def proper_noun(form: str, counts: MineCounts) -> bool:
+    """A word the corpus almost always capitalises ("taiwan"): a name, not a synonym."""
+    if " " in form or counts.vocab[form] < 5:
+        return False
+    return counts.words[form[:1].upper() + form[1:]] >= 0.9 * counts.vocab[form]
+
+
+def mine(path: Path, limit: int | None, config: MineConfig) -> MineCounts:
+    counts = MineCounts()
+    for paragraph in tqdm(read_paragraphs(path, limit), desc="mine", unit=" par", file=sys.stderr, mininterval=5):
+        counts.update(count_paragraph(paragraph, config))
+    return counts
+
+
+def attested(glossary: Glossary, path: Path, limit: int | None) -> Counter:
+    """Variant spans the matcher finds in clean text (to be blocked)."""
+    found: Counter = Counter()
+    for paragraph in tqdm(read_paragraphs(path, limit), desc="block", unit=" par", file=sys.stderr, mininterval=5):
+        found.update(glossary.attested_variants(paragraph))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=corpus_path("train"), help="clean training corpus (jsonl.gz)")
+    parser.add_argument("--test", type=Path, default=corpus_path("test"), help="held-out clean corpus for false edits")
+    parser.add_argument("--out", type=Path, default=models_dir() / "glossary", help="output folder")
+    parser.add_argument("--limit", type=int, default=None, help="read only the first N articles (quick runs)")
+    parser.add_argument("--min-freq", type=int, default=MineConfig.min_freq, help="minimum term frequency")
+    parser.add_argument("--min-vocab", type=int, default=3, help="words seen this often are real spellings, never fuzzy variants")
+    parser.add_argument("--no-thesaurus", action="store_true", help="no variants (fuzzy and acronym matching only)")
+    args = parser.parse_args(argv)
+    config = MineConfig(min_freq=args.min_freq)
+    started = time.time()
+    print(f"data: {args.corpus} (limit {args.limit or 'all'} articles); budget: a few minutes on 1 core", file=sys.stderr)
+
+    counts = mine(args.corpus, args.limit, config)
+    terms = select_terms(counts, config)
+    mined_s = time.time() - started
+    print(f"mined {len(terms)} terms from {counts.paragraphs} paragraphs / {counts.tokens} words in {mined_s:.0f}s", file=sys.stderr)
+
+    variants: dict[str, list[str]] = {}
+    acronym_variants: dict[str, list[str]] = {}
+    thesaurus_sha = ""
+    if not args.no_thesaurus:
+        from repair.thesaurus import THESAURUS_FILE, Thesaurus
+
+        thesaurus = Thesaurus.load()
+        thesaurus_sha = sha256(models_dir() / "thesaurus" / THESAURUS_FILE)
+        keys = variant_keys(terms)
+        variants = word_variants(keys, thesaurus_synonyms(thesaurus), config, keep=lambda f: not proper_noun(f, counts))
+        org_keys = variant_keys(t for t in terms if t.kind == "org")
+        # more forms per word here: under an acronym even a weak synonym is checked by its initial
+        wide = dataclasses.replace(config, max_variants=2 * config.max_variants)
+        acronym_variants = word_variants(org_keys, thesaurus_synonyms(thesaurus, ACRONYM_SOURCES), wide)
+    print(f"variants for {len(variants)} words", file=sys.stderr)
+
+    vocab = [w for w, c in counts.vocab.items() if c >= args.min_vocab and w.isalpha()]
+    glossary = Glossary(terms, variants, vocab=vocab, acronym_variants=acronym_variants)
+    blocked = attested(glossary, args.corpus, args.limit)
+    print(f"blocked {len(blocked)} variant spans attested in clean text", file=sys.stderr)
+
+    meta = {
+        "corpus": args.corpus.name,
+        "corpus_sha256": sha256(args.corpus),
+        "articles": args.limit or "all",
+        "paragraphs": counts.paragraphs,
+        "words": counts.tokens,
+        "mine_config": dataclasses.asdict(config),
+        "thesaurus_sha256": thesaurus_sha,
+        "terms": len(terms),
+        "with_acronym": sum(1 for t in terms if t.acronym),
+    }
+    vocab = [w for w, c in counts.vocab.items() if c >= args.min_vocab and w.isalpha()]
+    data = glossary_data(terms, variants, blocked, meta, vocab, acronym_variants)
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / GLOSSARY_FILE
+    with gzip.GzipFile(target, "wb", compresslevel=9, mtime=0) as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    build_s = time.time() - started
+
+    final = Glossary.from_data(data)
+    edits, words, examples = false_edit_rate(final, read_paragraphs(args.test)) if args.test.is_file() else (0, 0, [])
+    stats = {
+        "terms": len(terms),
+        "with_acronym": meta["with_acronym"],
+        "variant_words": len(variants),
+        "blocked": len(blocked),
+        "file_bytes": target.stat().st_size,
+        "build_seconds": round(build_s, 1),
+        "test_words": words,
+        "test_false_edits": edits,
+        "false_edits_per_1000_words": round(1000 * edits / max(words, 1), 4),
+    }
+    (args.out / "stats.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(stats, indent=1))
+    for paragraph, edit in examples[:20]:
+        print(f"false edit: {edit.old!r} -> {edit.new!r} ({edit.confidence}) in …{paragraph[max(0, edit.start - 60):edit.end + 60]}…", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
