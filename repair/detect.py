@@ -176,14 +176,50 @@ class CandidateSource:
 
 
 @dataclass(frozen=True, eq=False)
+class PhraseOriginals:
+    """The candidate originals of one phrase as arrays (memoised per phrase by the scorer).
+
+    ``ids`` holds each original's token ids padded with -1; ``log_freq`` the sum of their
+    log unigram probabilities.
+    """
+
+    replacements: tuple[str, ...]
+    priors: np.ndarray
+    ids: np.ndarray
+    lengths: np.ndarray
+    log_freq: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class ScoredParagraph:
-    """Every candidate of one paragraph with its n-gram gain and feature row (arrays aligned)."""
+    """Every candidate of one paragraph with its n-gram gain and feature row (arrays aligned).
+
+    ``first``/``last`` are token indices of the phrase, ``start``/``end`` character offsets.
+    """
 
     paragraph: str
-    candidates: tuple[Candidate, ...]
+    first: np.ndarray
+    last: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    replacements: tuple[str, ...]
+    priors: np.ndarray
     gains: np.ndarray
     features: np.ndarray
     words: int
+
+    def __len__(self) -> int:
+        return len(self.replacements)
+
+    def candidate(self, i: int) -> Candidate:
+        start, end = int(self.start[i]), int(self.end[i])
+        return Candidate(int(self.first[i]), int(self.last[i]), start, end, self.paragraph[start:end],
+                         self.replacements[i], float(self.priors[i]))
+
+
+def empty_scored(paragraph: str, words: int) -> ScoredParagraph:
+    none = np.zeros(0, dtype=np.int64)
+    return ScoredParagraph(paragraph, none, none, none, none, (), np.zeros(0), np.zeros(0), np.zeros((0, len(FEATURES))), words)
 
 
 class LexiconScorer:
@@ -195,67 +231,95 @@ class LexiconScorer:
         self.calibration = calibration
         self.config = config
         self._weights = np.array(calibration.candidate, dtype=np.float64)
-        # Vocabulary ids of candidate phrases: a pure function of the shipped model, so a
-        # per-instance memo (bounded by the thesaurus size) rather than global state.
-        self._ids_cache: dict[str, tuple[int, ...] | None] = {}
+        # Candidate originals per phrase as arrays: a pure function of the shipped models, so a
+        # per-instance memo (bounded) rather than global state.
+        self._phrase_memo: dict[str, PhraseOriginals | None] = {}
         self._log_uni = np.log(ngram.uni_prob)
 
-    def candidates(self, tokens: Sequence[Token]) -> list[Candidate]:
-        """Every (phrase, possible original) pair of the paragraph; originals unknown to the corpus are skipped."""
+    def phrase_originals(self, phrase: str) -> PhraseOriginals | None:
+        """Candidate originals of ``phrase`` known to the corpus, as arrays; None when there are none."""
+        if phrase in self._phrase_memo:
+            return self._phrase_memo[phrase]
+        kept = []
+        for replacement, prior in self.source.originals(phrase):
+            ids = [int(i) for i in self.ngram.encode(replacement.split())]
+            if UNK not in ids:  # an original never seen in 10M words of news is not worth proposing
+                kept.append((replacement, prior, ids))
+        found = None
+        if kept:
+            width = max(len(ids) for _, _, ids in kept)
+            matrix = np.full((len(kept), width), -1, dtype=np.int64)
+            for row, (_, _, ids) in enumerate(kept):
+                matrix[row, : len(ids)] = ids
+            lengths = np.array([len(ids) for _, _, ids in kept])
+            log_freq = np.array([self._log_uni[ids].sum() for _, _, ids in kept])
+            found = PhraseOriginals(tuple(r for r, _, _ in kept), np.array([p for _, p, _ in kept]), matrix, lengths, log_freq)
+        if len(self._phrase_memo) < 500_000:
+            self._phrase_memo[phrase] = found
+        return found
+
+    def phrases(self, tokens: Sequence[Token]) -> list[tuple[int, int, PhraseOriginals]]:
+        """(first, last, originals) for every phrase of up to ``max_phrase`` tokens that has originals."""
         out = []
         for first in range(len(tokens)):
             for last in range(first + 1, min(first + self.config.max_phrase, len(tokens)) + 1):
                 if tokens[last - 1].norm in PUNCT:
                     break
-                phrase = " ".join(t.norm for t in tokens[first:last])
-                start, end = tokens[first].start, tokens[last - 1].end
-                for replacement, prior in self.source.originals(phrase):
-                    if self.encode_cached(replacement) is not None:
-                        out.append(Candidate(first, last, start, end, "", replacement, prior))
+                found = self.phrase_originals(" ".join(t.norm for t in tokens[first:last]))
+                if found is not None:
+                    out.append((first, last, found))
         return out
 
-    def encode_cached(self, phrase: str) -> tuple[int, ...] | None:
-        """Ids of a candidate phrase, None when a word of it never occurs in the corpus."""
-        if phrase not in self._ids_cache:
-            ids = tuple(int(i) for i in self.ngram.encode(phrase.split()))
-            self._ids_cache[phrase] = None if UNK in ids else ids
-        return self._ids_cache[phrase]
-
     def score(self, paragraph: str) -> ScoredParagraph:
-        """All candidates of ``paragraph`` with n-gram gains and features, vectorised over the model."""
+        """All candidates of ``paragraph`` with n-gram gains and features, vectorised over the model.
+
+        For each candidate the window "two tokens of history, the candidate, ``context`` tokens
+        of right context" is scored with the trigram model and compared with the same window
+        around the original phrase.
+        """
         tokens = tokenize(paragraph)
         words = sum(1 for t in tokens if t.norm not in PUNCT)
-        candidates = self.candidates(tokens)
-        if not candidates:
-            return ScoredParagraph(paragraph, (), np.zeros(0), np.zeros((0, len(FEATURES))), words)
+        blocks = self.phrases(tokens)
+        if not blocks:
+            return empty_scored(paragraph, words)
+        sizes = [len(b[2].replacements) for b in blocks]
+        first = np.repeat([b[0] for b in blocks], sizes)
+        last = np.repeat([b[1] for b in blocks], sizes)
+        width = max(b[2].ids.shape[1] for b in blocks)
+        rep = np.concatenate([np.pad(b[2].ids, ((0, 0), (0, width - b[2].ids.shape[1])), constant_values=-1) for b in blocks])
+        rep_len = np.concatenate([b[2].lengths for b in blocks])
         ids = self.ngram.encode([t.norm for t in tokens])
-        base = self.ngram.sequence_logprob(ids)
-        cum = np.concatenate([[0.0], np.cumsum(base)])
-        padded = [BOS, BOS] + ids.tolist() + [BOS]
         n, k = len(ids), self.config.context
-        triples: list[tuple[int, int, int]] = []
-        groups: list[int] = []
-        orig = np.empty(len(candidates))
-        rows = np.empty((len(candidates), 8), dtype=np.int64)  # first, last, left, w_first, w_last, right, c_first, c_last
-        rep_freq = np.empty(len(candidates))
-        log_uni = self._log_uni
-        for g, cand in enumerate(candidates):
-            right_end = min(cand.last + k, n)
-            orig[g] = cum[right_end] - cum[cand.first]
-            rep = self._ids_cache[cand.replacement]
-            seq = padded[cand.first : cand.first + 2] + list(rep) + padded[cand.last + 2 : right_end + 2]
-            for j in range(2, len(seq)):
-                triples.append((seq[j - 2], seq[j - 1], seq[j]))
-                groups.append(g)
-            rows[g] = (cand.first, cand.last, padded[cand.first + 1], padded[cand.first + 2],
-                       padded[cand.last + 1], padded[cand.last + 2], rep[0], rep[-1])
-            rep_freq[g] = sum(log_uni[i] for i in rep)
-        arr = np.array(triples, dtype=np.int64)
-        lp = self.ngram.logprob(arr[:, 0], arr[:, 1], arr[:, 2])
-        gains = np.bincount(np.array(groups), weights=lp, minlength=len(candidates)) - orig
-        priors = np.array([c.prior for c in candidates])
-        features = self.features(tokens, ids, rows, rep_freq, priors, gains)
-        return ScoredParagraph(paragraph, tuple(candidates), gains, features, words)
+        cum = np.concatenate([[0.0], np.cumsum(self.ngram.sequence_logprob(ids))])
+        right_end = np.minimum(last + k, n)
+        orig = cum[right_end] - cum[first]
+        # padded[j + 2] == ids[j]; BOS before the paragraph and after its end.
+        padded = np.concatenate([[BOS, BOS], ids, np.full(k + width + 2, BOS)])
+        cols = np.arange(2 + width + k)[None, :]
+        rep_cols = np.clip(cols - 2, 0, width - 1)
+        right_idx = last[:, None] + (cols - 2 - rep_len[:, None]) + 2
+        rows = np.arange(len(first))[:, None]
+        seq = np.where(
+            cols < 2,
+            padded[np.clip(first[:, None] + cols, 0, len(padded) - 1)],
+            np.where(cols < 2 + rep_len[:, None], rep[rows, rep_cols], padded[np.clip(right_idx, 0, len(padded) - 1)]),
+        )
+        length = 2 + rep_len + (right_end - last)
+        mask = cols[:, 2:] < length[:, None]
+        lp = self.ngram.logprob(seq[:, :-2][mask], seq[:, 1:-1][mask], seq[:, 2:][mask])
+        owner = np.broadcast_to(rows, mask.shape)[mask]
+        gains = np.bincount(owner, weights=lp, minlength=len(first)) - orig
+        c_last = rep[np.arange(len(first)), rep_len - 1]
+        context = np.column_stack([first, last, padded[first + 1], padded[first + 2], padded[last + 1],
+                                   padded[last + 2], rep[:, 0], c_last])
+        rep_freq = np.concatenate([b[2].log_freq for b in blocks])
+        priors = np.concatenate([b[2].priors for b in blocks])
+        features = self.features(tokens, ids, context, rep_freq, priors, gains)
+        starts = np.array([t.start for t in tokens])
+        ends = np.array([t.end for t in tokens])
+        replacements = tuple(r for b in blocks for r in b[2].replacements)
+        return ScoredParagraph(paragraph, first, last, starts[first], ends[last - 1], replacements, priors,
+                               gains, features, words)
 
     def features(self, tokens: Sequence[Token], ids: np.ndarray, rows: np.ndarray, rep_freq: np.ndarray,
                  priors: np.ndarray, gains: np.ndarray) -> np.ndarray:
@@ -286,8 +350,7 @@ class LexiconScorer:
 
     def best_per_phrase(self, scored: ScoredParagraph, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Index of the best candidate of each phrase, its logit, and its share of the phrase's mass."""
-        keys = np.array([c.first * 4096 + c.last for c in scored.candidates])
-        _, inverse = np.unique(keys, return_inverse=True)
+        _, inverse = np.unique(scored.first * 4096 + scored.last, return_inverse=True)
         order = np.lexsort((-logits, inverse))
         is_first = np.r_[True, inverse[order][1:] != inverse[order][:-1]]
         best = order[is_first]  # one per phrase, in phrase order
@@ -303,26 +366,22 @@ class LexiconScorer:
         clean text (see ``spin_posterior``).
         """
         cal = self.calibration
-        if not scored.candidates:
+        if not len(scored):
             p_spun, rate, _ = spin_posterior(np.zeros(0), cal.rate_prior, self.config.rate_grid)
             return Analysis((), round(sigmoid(cal.passage[0] * logit(p_spun) + cal.passage[1]), 4), p_spun, rate, scored.words)
         logits = scored.features @ (self._weights if weights is None else weights)
         best, top, shares = self.best_per_phrase(scored, logits)
         llr = cal.span[0] * top + cal.span[1] - logit(cal.span_prior)
-        chosen: list[tuple[float, int, float]] = []
+        chosen: list[tuple[float, Scored, float]] = []
         taken: list[tuple[int, int]] = []
         for j in np.argsort(-llr, kind="stable"):
-            c = scored.candidates[best[j]]
-            if all(c.last <= a or c.first >= b for a, b in taken):
-                taken.append((c.first, c.last))
-                chosen.append((float(llr[j]), int(best[j]), float(shares[j])))
-        chosen.sort(key=lambda item: scored.candidates[item[1]].start)
-        chosen_scored = [
-            (value, Scored(replace(scored.candidates[i], text=scored.paragraph[scored.candidates[i].start : scored.candidates[i].end]),
-                           float(scored.gains[i]), tuple(scored.features[i].tolist()), float(logits[i])), share)
-            for value, i, share in chosen
-        ]
-        chosen = chosen_scored
+            i = int(best[j])
+            lo, hi = int(scored.first[i]), int(scored.last[i])
+            if all(hi <= a or lo >= b for a, b in taken):
+                taken.append((lo, hi))
+                verdict = Scored(scored.candidate(i), float(scored.gains[i]), tuple(scored.features[i].tolist()), float(logits[i]))
+                chosen.append((float(llr[j]), verdict, float(shares[j])))
+        chosen.sort(key=lambda item: item[1].candidate.start)
         llr = np.array([b[0] for b in chosen])
         p_spun, rate, probs = spin_posterior(llr, cal.rate_prior, self.config.rate_grid)
         score = sigmoid(cal.passage[0] * logit(p_spun) + cal.passage[1])

@@ -101,16 +101,23 @@ def decode_table() -> np.ndarray:
     return np.where(codes < CODE_EXACT, codes, big)
 
 
-def lookup(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Values for hashed keys (0 where absent), one vectorised binary search."""
+def positions(sorted_keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each hashed query in the table and whether it is there (one binary search)."""
     if len(sorted_keys) == 0:
-        return np.zeros(len(queries), dtype=values.dtype)
+        return np.zeros(len(queries), dtype=np.intp), np.zeros(len(queries), dtype=bool)
     # Searching sorted queries walks the table in order: several times faster (cache locality).
     order = np.argsort(queries, kind="stable")
     pos = np.empty(len(queries), dtype=np.intp)
     pos[order] = np.searchsorted(sorted_keys, queries[order])
     pos = np.minimum(pos, len(sorted_keys) - 1)
-    found = sorted_keys[pos] == queries
+    return pos, sorted_keys[pos] == queries
+
+
+def lookup(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Values for hashed keys (0 where absent), one vectorised binary search."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(queries), dtype=values.dtype)
+    pos, found = positions(sorted_keys, queries)
     return np.where(found, values[pos], 0)
 
 
@@ -277,9 +284,9 @@ class NgramModel:
         t_v = np.maximum(self.uni_types[v], 1.0)
         c_vw = lookup(self.bi_keys, self.bi_count, bigram_keys(v, w)) * known
         p2 = (c_vw + t_v * p1) / (c_v + t_v)
-        uv = bigram_keys(u, v)
-        c_uv = lookup(self.bi_keys, self.bi_count, uv)
-        t_uv = np.maximum(lookup(self.bi_keys, self.bi_types, uv), 1.0)
+        pos, found = positions(self.bi_keys, bigram_keys(u, v))
+        c_uv = np.where(found, self.bi_count[pos], 0.0)
+        t_uv = np.maximum(np.where(found, self.bi_types[pos], 0.0), 1.0)
         c_uvw = lookup(self.tri_keys, self.tri_count, trigram_keys(u, v, w)) * known
         # Pruned trigrams make c_uvw an underestimate; the bigram term absorbs the rest.
         p3 = np.where(c_uv > 0, (c_uvw + t_uv * p2) / np.maximum(c_uv + t_uv, 1.0), p2)

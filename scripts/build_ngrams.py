@@ -96,17 +96,17 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
                                 total=len(paragraphs), desc="calibrate", unit="par", file=sys.stderr)
     ]
     x = np.concatenate([sp.features for sp, _ in samples])
-    y = np.array([truth.get((c.start, c.end)) == c.replacement for sp, truth in samples for c in sp.candidates], dtype=float)
+    y = np.array([truth.get((int(a), int(b))) == r for sp, truth in samples
+                  for a, b, r in zip(sp.start, sp.end, sp.replacements)], dtype=float)
     candidate_w = fit_logistic(x, y)
     span_x, span_y = [], []
     for sp, truth in samples:
-        if not sp.candidates:
+        if not len(sp):
             continue
         best, top, _ = scorer.best_per_phrase(sp, sp.features @ candidate_w)
         for index, value in zip(best, top):
-            c = sp.candidates[index]
             span_x.append((value, 1.0))
-            span_y.append(float((c.start, c.end) in truth))
+            span_y.append(float((int(sp.start[index]), int(sp.end[index])) in truth))
     span_labels = np.array(span_y)
     span_w = fit_logistic(np.array(span_x), span_labels)
     calibration = Calibration(candidate=tuple(candidate_w), span=tuple(span_w), span_prior=float(span_labels.mean()))
