@@ -163,6 +163,32 @@ def signature_lines(report: dict) -> list[tuple[str, str]]:
     return lines
 
 
+def summary_line(report: dict) -> str:
+    """One sentence with the numbers a reader wants first."""
+    systems = report["systems"]
+    if "system" not in systems:
+        return ""
+    metrics = systems["system"]["metrics"]
+    parts = []
+    if "restoration" in metrics:
+        text = f"The system restores {metrics['restoration']['score']:.1f}% of substituted spans exactly"
+        if "glossary-only" in systems:
+            text += f" (glossary-only {systems['glossary-only']['metrics']['restoration']['score']:.1f}%)"
+        parts.append(text)
+    if "damage" in metrics:
+        parts.append(f"changes {metrics['damage']['score']:.2f}% of words that were already right")
+    if "chrf" in metrics and "do-nothing" in systems:
+        gain = metrics["chrf"]["score"] - systems["do-nothing"]["metrics"]["chrf"]["score"]
+        parts.append(f"moves chrF by {gain:+.2f} over leaving the text alone")
+    detection = report.get("detection", {}).get("system")
+    if detection and detection["passage_roc_auc"] is not None:
+        parts.append(f"and separates changed from unchanged passages with ROC-AUC {detection['passage_roc_auc']:.3f}")
+    return ", ".join(parts) + "." if parts else ""
+
+
+THROUGHPUT_NOTE = "Wall time of each system's repair calls only; glossary-only skips the detector, do-nothing does no work."
+
+
 def context_line(report: dict) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(report.get("context", {}).items()))
 
@@ -273,6 +299,7 @@ def pairs_markdown(report: dict) -> str:
     lines = [f"# Unspin evaluation: {report['suite']}", ""]
     lines.append(f"{report['pairs']} pairs ({report['changed_pairs']} with changes), {report['source_words']} source words; "
                  f"{context_line(report)}.")
+    lines += ["", summary_line(report)]
     lines += ["", "## Scores", "", "95% bootstrap intervals in brackets; Δ = system minus baseline (paired bootstrap, "
               "p = share of resamples where the system is not better). ↓ = lower is better.", ""]
     lines += table_md(*headline_rows(report))
@@ -281,7 +308,7 @@ def pairs_markdown(report: dict) -> str:
     lines += ["", "## By category", ""] + table_md(*category_rows(report))
     if report.get("kinds"):
         lines += [""] + table_md(*kind_rows(report))
-    lines += ["", "## Throughput", ""] + table_md(["system", "wall s", "words/s"], throughput_rows(report))
+    lines += ["", "## Throughput", "", THROUGHPUT_NOTE, ""] + table_md(["system", "wall s", "words/s"], throughput_rows(report))
     lines += ["", "## Definitions", ""] + [f"- **{key}**: {text}" for key, text in report["definitions"].items()]
     lines += ["", "## Signatures", ""] + [f"- {key}: `{sig}`" for key, sig in signature_lines(report)]
     if report.get("worst"):
@@ -321,6 +348,7 @@ def pairs_html(report: dict) -> str:
     parts = [f"<h1>Unspin evaluation: {html.escape(report['suite'])}</h1>",
              f"<p class=muted>{report['pairs']} pairs ({report['changed_pairs']} with changes), "
              f"{report['source_words']} source words; {html.escape(context_line(report))}</p>",
+             f"<p>{html.escape(summary_line(report))}</p>",
              "<h2>Scores</h2><p class=muted>95% bootstrap intervals in brackets; Δ = system minus baseline "
              "(paired bootstrap). ↓ = lower is better.</p>", table_html(*headline_rows(report)),
              f"<img alt='score distribution' src='{figure_png(plot_distribution(report), (9, 3.6))}'>"]
@@ -334,7 +362,8 @@ def pairs_html(report: dict) -> str:
     if report.get("kinds"):
         height = 1.2 + 0.3 * (len(report["kinds"]) + len(report.get("held_out", {})))
         parts.append(f"<img alt='restoration by kind' src='{figure_png(plot_kinds(report), (6.4, height))}'>")
-    parts += ["<h2>Throughput</h2>", table_html(["system", "wall s", "words/s"], throughput_rows(report))]
+    parts += ["<h2>Throughput</h2>", f"<p class=muted>{THROUGHPUT_NOTE}</p>",
+              table_html(["system", "wall s", "words/s"], throughput_rows(report))]
     parts.append(definitions_html(report))
     signatures = "".join(f"<li>{html.escape(k)}: <code>{html.escape(s)}</code></li>" for k, s in signature_lines(report))
     parts.append(f"<h2>Signatures</h2><ul>{signatures}</ul>")

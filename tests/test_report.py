@@ -82,6 +82,8 @@ def test_pairs_markdown_has_every_section():
     assert "| editF0.5 |" in markdown
     assert "`editF0.5|model:abc12345|glossary:def67890|threshold:0.5|version:0.1`" in markdown
     assert "[-final-]{+last+}" in markdown
+    # 3 reference edits per copy (mentioned, final, mentioned); the stand-in fixes the two "mentioned".
+    assert "The system restores 66.7% of substituted spans exactly, changes 0.00% of words" in markdown
 
 
 def test_pairs_html_embeds_plots():
