@@ -15,9 +15,10 @@ below ``held_out_share`` (``repair.spin.is_held_out``). The train split never co
 spinner draws another synonym; garble edits of a held-out type are undone), validation and test
 keep them and mark ``held_out: true``.
 
-Caching: ``datasets`` caches every map under ``<out>/hf`` with a fingerprint of the config and the
-thesaurus file, so an interrupted build resumes from the finished steps; a split whose JSONL
-and manifest already match the config is skipped.
+Caching: ``datasets`` caches every map (the spinning in ``SHARDS`` contiguous shards) under
+``<out>/hf`` with a fingerprint of the config and the thesaurus file, so an interrupted build
+resumes from the last finished shard; a build whose JSONL and manifest already match the config
+is skipped.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from repair.thesaurus import THESAURUS_FILE, Thesaurus
 
 SPLITS = ("train", "validation", "test")
 DATA_VERSION = "1"
+SHARDS = 8
 
 
 class DataConfigError(UnspinError, ValueError):
@@ -262,9 +264,14 @@ def build_splits(config: DataConfig, train_corpus: Path, test_corpus: Path, out:
                               fn_kwargs={"max_words": config.max_words, "min_words": config.min_words,
                                          "validation_share": config.validation_share, "test": test},
                               new_fingerprint=f"chunks-{key}-{test}", desc="chunking")
-        rows = chunks.map(noise_batch, batched=True, batch_size=256, fn_kwargs={"noiser": noiser},
-                          new_fingerprint=f"rows-{key}-{test}", desc="spinning")
-        parts.append(rows)
+        # Spun in contiguous shards, each cached on its own: an interrupted build resumes
+        # from the last finished shard instead of from the start.
+        shards = max(1, min(SHARDS, len(chunks)))
+        for index in range(shards):
+            shard = chunks.shard(num_shards=shards, index=index, contiguous=True)
+            parts.append(shard.map(noise_batch, batched=True, batch_size=256, fn_kwargs={"noiser": noiser},
+                                   new_fingerprint=f"rows-{key}-{test}-{index}of{shards}",
+                                   desc=f"spinning {'test' if test else 'train'} {index + 1}/{shards}"))
     counts, subs, words = write_splits(parts, out)
     seconds = time.time() - started
     manifest = {"fingerprint": key, "version": DATA_VERSION, "config": asdict(config), "counts": counts,
