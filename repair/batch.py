@@ -26,7 +26,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -658,6 +658,7 @@ def group_jobs(jobs: Sequence[Job], options: BatchOptions) -> list[list[Job]]:
 def worker_loop(factory: Callable[[], Repairer], options: BatchOptions, tasks, results) -> None:
     """Body of a worker process: build the pipeline once, then take groups until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C and cleans up
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops workers with SIGTERM: die at once
     try:
         repairer = factory()
     except BaseException as error:  # report, then stop: the supervisor turns it into an error
@@ -915,6 +916,23 @@ def run_batch(
             manifest.close()
         bar.close()
         summary.seconds = time.perf_counter() - started
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (kill, timeout) like Ctrl-C while a batch runs, so it cleans up the same way."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def progress_bar(total: int, enabled: bool):

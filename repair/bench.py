@@ -189,7 +189,10 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None,
         command += ["--models", models]
     try:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # SIGINT back to default in the child: a background parent may have it ignored, and
+        # then Python in the child would never turn Ctrl-C into KeyboardInterrupt.
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         peak, stopped = 0, False
         while process.poll() is None:
             peak = max(peak, tree_rss_kb(process.pid))
@@ -242,9 +245,10 @@ def run_bench(
         inputs = [str(f) for f in files]
         if not files:
             target = folder or Path(scratch) / "news"
-            log(f"writing a {config.folder_mb:g} MB folder of clean and spun news to {target}")
-            reuse = folder is not None and folder.is_dir() and any(folder.iterdir())
-            if not reuse:
+            if folder is not None and folder.is_dir() and any(folder.iterdir()):
+                log(f"using the existing folder {folder}")
+            else:
+                log(f"writing a {config.folder_mb:g} MB folder of clean and spun news to {target}")
                 write_folder(target, config.folder_mb, config)
             inputs = [str(target)]
         for jobs in config.jobs:

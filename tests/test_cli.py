@@ -7,8 +7,10 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +203,31 @@ def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(seeds_dir,
     again = unspin("fix", str(tmp_path), "--in-place")
     assert again.returncode == 0 and b"files    2" in again.stderr  # the backup is not an input
     assert (tmp_path / "spun.txt.orig").read_bytes() == spun
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("signum, jobs", [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
+def test_interrupted_fix_leaves_no_partial_file_and_resumes(seeds_dir, tmp_path, signum, jobs):
+    spun = seed_path(seeds_dir, "003").read_bytes()
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for i in range(10):
+        (root / f"{i:02d}.txt").write_bytes(spun)
+    command = [sys.executable, "-m", "repair", "fix", str(root), "-o", str(out), "-j", jobs, "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    manifest = out / "unspin-manifest.jsonl"
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline and not (manifest.is_file() and manifest.read_bytes().count(b"\n") >= 2):
+        time.sleep(0.05)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert not list(out.rglob("*.unspin-part"))
+    partial = {p.name: p.read_bytes() for p in out.glob("*.txt")}
+    assert 2 <= len(partial) < 10
+    resumed = unspin("fix", str(root), "-o", str(out))
+    assert resumed.returncode == 0 and f"resumed {len(partial)}".encode() in resumed.stderr
+    outputs = {p.name: p.read_bytes() for p in out.glob("*.txt")}
+    assert len(outputs) == 10 and len(set(outputs.values())) == 1
+    assert all(outputs[name] == data for name, data in partial.items())

@@ -9,7 +9,17 @@ import json
 import sys
 from contextlib import closing
 
-from repair.batch import STDIN, BatchOptions, FileOutcome, RepairerFactory, Summary, collect_inputs, process_stdin, run_batch
+from repair.batch import (
+    STDIN,
+    BatchOptions,
+    FileOutcome,
+    RepairerFactory,
+    Summary,
+    collect_inputs,
+    process_stdin,
+    run_batch,
+    terminate_as_interrupt,
+)
 from repair.errors import UnspinError
 from repair.fileio import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.formats import DEFAULT_FIELD, FORMAT_NAMES
@@ -140,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     items = input_items(args)
     summary = Summary()
     # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
-    with closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
+    with terminate_as_interrupt(), closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
         for outcome in outcomes:
             emit(outcome, args.format)
     if len(items) > 1:

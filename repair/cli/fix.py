@@ -7,7 +7,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from repair.batch import MANIFEST_NAME, STDIN, BatchOptions, FileOutcome, Summary, process_stdin, run_batch
+from repair.batch import MANIFEST_NAME, STDIN, BatchOptions, FileOutcome, Summary, process_stdin, run_batch, terminate_as_interrupt
 from repair.cli.detect import EPILOG, add_input_arguments, common_options, factory_from, input_items, print_summary, probability, report_problem
 from repair.errors import UnspinError
 from repair.pipeline import RepairConfig
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         raise UnspinError(f"{len(items)} input files: repaired text for several files needs -o OUTDIR, --in-place, --diff or --format json")
     summary = Summary()
     # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
-    with closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
+    with terminate_as_interrupt(), closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
         for outcome in outcomes:
             emit(outcome, args)
     if len(items) > 1 or args.outdir is not None or args.in_place:
