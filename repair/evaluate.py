@@ -591,6 +591,7 @@ def compare_runs(
     run_b: Mapping[str, np.ndarray],
     *,
     labels: tuple[str, str] = ("A", "B"),
+    contexts: tuple[Mapping, Mapping] = ({}, {}),
     system: str = SYSTEM,
     config: EvalConfig = EvalConfig(),
 ) -> dict:
@@ -622,6 +623,7 @@ def compare_runs(
         "runs": list(labels),
         "pairs": len(ids_a),
         "context": {"bootstrap": config.bootstrap, "seed": config.seed, "system": system},
+        "run_contexts": {labels[0]: dict(contexts[0]), labels[1]: dict(contexts[1])},
         "definitions": {key: metric.definition for key, metric in metrics.items()},
         "metrics": rows,
     }

@@ -466,11 +466,16 @@ def compare_rows(report: dict) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def run_context_line(context: dict) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(context.items())) or "(no report.json)"
+
+
 def compare_markdown(report: dict) -> str:
     a, b = report["runs"]
     lines = [f"# Unspin comparison: {a} vs {b}", "", f"{report['pairs']} pairs, paired bootstrap ({context_line(report)}); "
              f"p = share of resamples where {a} is not better than {b}.", ""]
     lines += table_md(*compare_rows(report))
+    lines += ["", "## Runs", ""] + [f"- {label}: {run_context_line(ctx)}" for label, ctx in report.get("run_contexts", {}).items()]
     lines += ["", "## Definitions", ""] + [f"- **{k}**: {v}" for k, v in report["definitions"].items()]
     return "\n".join(lines) + "\n"
 
@@ -479,7 +484,10 @@ def compare_html(report: dict) -> str:
     a, b = report["runs"]
     parts = [f"<h1>Unspin comparison: {html.escape(a)} vs {html.escape(b)}</h1>",
              f"<p class=muted>{report['pairs']} pairs, paired bootstrap; {html.escape(context_line(report))}</p>",
-             table_html(*compare_rows(report)), definitions_html(report)]
+             table_html(*compare_rows(report)),
+             "<h2>Runs</h2><ul>" + "".join(f"<li>{html.escape(label)}: {html.escape(run_context_line(ctx))}</li>"
+                                           for label, ctx in report.get("run_contexts", {}).items()) + "</ul>",
+             definitions_html(report)]
     return page("Unspin comparison", "".join(parts))
 
 

@@ -4,6 +4,7 @@
     python scripts/make_reports.py --suites seeds  # just one
     python scripts/make_reports.py --no-model      # glossary-only system under test
     python scripts/make_reports.py --screenshot    # also report.png via headless Chromium (not committed)
+    python scripts/make_reports.py --render-only   # re-render report.md/html from the report.json files
 
 Loads the pipeline once and runs `unspin eval` for each suite with fixed bootstrap settings,
 so two runs on the same models give the same scores (only wall times differ). Writes
@@ -14,6 +15,7 @@ failure makes the exit code non-zero after the other suites have run.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -60,6 +62,21 @@ def screenshot(folder: Path) -> None:
     print(f"wrote {folder / 'report.png'}", file=sys.stderr)
 
 
+def render_only(options: argparse.Namespace) -> int:
+    """Rewrite report.md and report.html from each suite's report.json (no pipeline run)."""
+    for suite in options.suites:
+        folder = Path(options.out_root) / suite
+        if not (folder / "report.json").is_file():
+            print(f"skipped {suite}: no {folder / 'report.json'}", file=sys.stderr)
+            continue
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        cli_eval.write_outputs(report, str(folder))
+        print(f"re-rendered {folder}", file=sys.stderr)
+        if options.screenshot:
+            screenshot(folder)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suites", nargs="+", choices=SUITE_ORDER, default=SUITE_ORDER)
@@ -69,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", help="models folder (default: the shipped models/)")
     parser.add_argument("--limit", type=int, help="first N pairs only (quick check)")
     parser.add_argument("--screenshot", action="store_true", help="also write report.png (headless Chromium)")
+    parser.add_argument("--render-only", action="store_true", help="re-render Markdown/HTML from existing report.json")
     options = parser.parse_args(argv)
+    if options.render_only:
+        return render_only(options)
 
     started = time.perf_counter()
     first = eval_args(options.suites[0], Path(options.out_root) / options.suites[0], options)

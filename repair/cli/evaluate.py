@@ -211,12 +211,23 @@ def load_run(folder: str) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
+def run_context(folder: str) -> dict:
+    """What produced a run (models, glossary, threshold), from its report.json if present."""
+    path = Path(folder) / "report.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("context", {})
+
+
 def run_compare(args: argparse.Namespace) -> int:
     run_a, run_b = args.compare
     labels = (Path(run_a).name or run_a, Path(run_b).name or run_b)
     if labels[0] == labels[1]:
         labels = (f"A:{labels[0]}", f"B:{labels[1]}")
-    report = ev.compare_runs(load_run(run_a), load_run(run_b), labels=labels, config=eval_config(args))
+    report = ev.compare_runs(
+        load_run(run_a), load_run(run_b), labels=labels, contexts=(run_context(run_a), run_context(run_b)),
+        config=eval_config(args),
+    )
     write_outputs(report, args.out)
     emit(report, args)
     return EXIT_OK
