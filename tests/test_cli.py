@@ -213,7 +213,7 @@ def test_interrupted_fix_leaves_no_partial_file_and_resumes(seeds_dir, tmp_path,
     root.mkdir()
     for i in range(10):
         (root / f"{i:02d}.txt").write_bytes(spun)
-    command = [sys.executable, "-m", "repair", "fix", str(root), "-o", str(out), "-j", jobs, "-q"]
+    command = [sys.executable, "-m", "repair", "fix", str(root), "-o", str(out), "-j", jobs, "-q", "--batch-files", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     manifest = out / "unspin-manifest.jsonl"

@@ -69,6 +69,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--field", default=DEFAULT_FIELD, help="JSONL key / CSV column holding the text (default %(default)s); other fields are kept")
     group.add_argument("--encoding", default=None, help="decode inputs with this codec instead of detecting (e.g. cp1252, utf-16-le)")
     group.add_argument("-j", "--jobs", type=positive, default=1, help="worker processes, each loading the model once (default 1)")
+    group.add_argument("--batch-files", type=positive, default=BatchOptions.files_per_task, metavar="N", help="small files per worker batch (default %(default)s)")
     group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
     group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
     group.add_argument("--chunk-size", type=positive, default=CHUNK_CHARS, metavar="CHARS", help="characters per streamed chunk of a large file")
@@ -90,7 +91,7 @@ def input_items(args: argparse.Namespace, skip=(), exclude=()):
 def common_options(args: argparse.Namespace, **changes) -> BatchOptions:
     return BatchOptions(
         input_format=args.input_format, field=args.field, encoding=args.encoding, jobs=args.jobs,
-        chunk_chars=args.chunk_size, stream_threshold=args.stream_threshold,
+        chunk_chars=args.chunk_size, stream_threshold=args.stream_threshold, files_per_task=args.batch_files,
         progress=not args.quiet and sys.stderr.isatty(), **changes,
     )
 
