@@ -112,8 +112,63 @@ def read_substitutions(path: Path) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in rows if len(row) >= 2]
 
 
+def add_restorer(targets) -> None:
+    from repair.train_restorer import TrainConfig
+
+    defaults = TrainConfig()
+    parser = targets.add_parser(
+        "restorer",
+        help="train the span restorer on the synthetic dataset (CPU by default, GPU if present)",
+        description="Trains, evaluates on validation with gold spans, writes models/restorer. "
+        "Defaults finish within 90 minutes on 2 CPU cores.",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation (default: .cache/data)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/restorer-<backend>)")
+    parser.add_argument("--backend", choices=["minilm", "scratch"], default=defaults.backend, help="fine-tuned MiniLM encoder, or a small encoder from scratch on our tokenizer")
+    parser.add_argument("--max-train-rows", type=int, default=defaults.max_train_rows)
+    parser.add_argument("--max-steps", type=int, default=defaults.max_steps)
+    parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="wall-clock budget of the optimiser loop")
+    parser.add_argument("--batch-windows", type=int, default=defaults.batch_windows)
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-4 minilm, 5e-4 scratch)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
+    parser.set_defaults(run=run_restorer)
+
+
+def run_restorer(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from repair.train_restorer import TrainConfig, train_restorer
+
+    config = replace(
+        TrainConfig(),
+        backend=args.backend,
+        max_train_rows=args.max_train_rows,
+        max_steps=args.max_steps,
+        max_minutes=args.max_minutes,
+        batch_windows=args.batch_windows,
+        lr=args.lr,
+        seed=args.seed,
+    )
+    train_restorer(
+        config,
+        data_dir=args.data or cache_dir() / "data",
+        out_dir=args.out or models_dir() / "restorer",
+        run_dir=args.run_dir or cache_dir() / "runs" / f"restorer-{args.backend}",
+        models_root=models_dir(),
+        threads=args.threads,
+        device_name=args.device,
+        fresh=args.fresh,
+        log=log,
+    )
+    return 0
+
+
 # name -> function adding the target's parser; the restorer adds its own entry here.
-TARGETS = {"tokenizer": add_tokenizer, "detector": add_detector}
+TARGETS = {"tokenizer": add_tokenizer, "detector": add_detector, "restorer": add_restorer}
 
 
 def add_parser(subparsers) -> None:
