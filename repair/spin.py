@@ -56,7 +56,7 @@ SOURCE_PRESETS: dict[str, dict[str, float]] = {
     # Real spun text has ~30% substitutions outside WordNet/MyThes synonyms, so these are
     # boosted enough to make up roughly a fifth of the draws.
     "broad": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6,
-              "twohop": 1.5, "distrib": 1.0},
+              "twohop": 1.5, "distrib": 0.8},
 }
 PRESET_SETTINGS: dict[str, dict[str, int]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20}}
 HeldOutMode = Literal["allow", "exclude"]

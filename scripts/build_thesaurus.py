@@ -142,13 +142,13 @@ def unigram_counts(corpus: Path, cache: Path) -> tuple[collections.Counter, coll
     return counts, lower
 
 
-def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 40000,
-                              dims: int = 160, top: int = 25) -> list[tuple[str, str, float]]:
-    """PPMI + truncated SVD word vectors on a corpus prefix; top cosine neighbours (cached)."""
-    target = cache / f"distrib_{max_tokens}_{vocab_size}_{dims}_{top}.tsv"
+def word_vectors(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 40000,
+                 dims: int = 160) -> tuple[list[str], np.ndarray]:
+    """PPMI (window +-2, context smoothing 0.75) + truncated SVD vectors, unit length (cached)."""
+    target = cache / f"vectors_{max_tokens}_{vocab_size}_{dims}.npz"
     if target.is_file():
-        rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
-        return [(a, b, float(c)) for a, b, c in rows]
+        saved = np.load(target)
+        return saved["vocab"].tolist(), saved["vectors"]
     from scipy import sparse
     from scipy.sparse.linalg import svds
 
@@ -187,19 +187,71 @@ def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, vocab_
     vectors = u * np.sqrt(s)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
     vectors = vectors.astype(np.float32)
-    result = []
-    for start in range(0, n, 2000):
-        sims = vectors[start:start + 2000] @ vectors.T
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(target, vocab=np.array(vocab), vectors=vectors)
+    return vocab, vectors
+
+
+def nearest(vocab: list[str], vectors: np.ndarray, top: int, rows: list[int] | None = None):
+    """Yield (word, neighbour, cosine) for the ``top`` nearest neighbours of each row."""
+    rows = list(range(len(vocab))) if rows is None else rows
+    for start in range(0, len(rows), 2000):
+        block = rows[start:start + 2000]
+        sims = vectors[block] @ vectors.T
         for offset, row in enumerate(sims):
-            i = start + offset
+            i = block[offset]
             row[i] = -1.0
             best = np.argpartition(-row, top)[:top]
             for j in best[np.argsort(-row[best])]:
-                result.append((vocab[i], vocab[j], float(row[j])))
-    cache.mkdir(parents=True, exist_ok=True)
+                yield vocab[i], vocab[j], float(row[j])
+
+
+def distributional_neighbours(corpus: Path, cache: Path, max_tokens: int, top: int = 25) -> list[tuple[str, str, float]]:
+    """Top cosine neighbours of every vocabulary word (cached as TSV)."""
+    vocab, vectors = word_vectors(corpus, cache, max_tokens)
+    target = cache / f"distrib_{max_tokens}_{len(vocab)}_{vectors.shape[1]}_{top}.tsv"
+    if target.is_file():
+        rows = [line.split("\t") for line in target.read_text(encoding="utf-8").splitlines()]
+        return [(a, b, float(c)) for a, b, c in rows]
+    result = list(nearest(vocab, vectors, top))
     target.write_text("".join(f"{a}\t{b}\t{c:.3f}\n" for a, b, c in result), encoding="utf-8")
     return result
 
+
+def confirmed_neighbours(corpus: Path, cache: Path, max_tokens: int, table: dict, inflector,
+                         counts: collections.Counter, common_words: set[str], top: int = 150,
+                         min_count: int = 300, min_cos: float = 0.3):
+    """Wider corpus neighbours (top 150) kept only when the thesaurus graph links the two lemmas
+    within three hops (meet in the middle: two hops from one side, one from the other).
+
+    Each source alone is noisy (neighbours include antonyms and co-hyponyms; three hops reach
+    thousands of words); together they find everyday substitutes such as "fully" -> "totally".
+    Only for words seen ``min_count`` times: spinners hit common words.
+    """
+    from repair.inflect import TAG_POS
+
+    direct_sources = {"wordnet", "mythes", "similar", "related"}
+    graph: dict[tuple[str, str], set[str]] = {}
+    for (lemma, pos), slot in table.items():
+        graph[(lemma, pos)] = {w.lower() for w, (_, src) in slot.items() if src in direct_sources}
+    vocab, vectors = word_vectors(corpus, cache, max_tokens)
+    rows = [i for i, w in enumerate(vocab) if counts.get(w, 0) >= min_count and w in common_words]
+    two_hop_cache: dict[tuple[str, str], set[str]] = {}
+    for a, b, cos in nearest(vocab, vectors, top, rows):
+        if cos < min_cos or b not in common_words:
+            continue
+        readings_b = {tag: lemma for lemma, tag in inflector.analyses(b)}
+        for lemma_a, tag in inflector.analyses(a):
+            lemma_b, pos = readings_b.get(tag), TAG_POS[tag]
+            if not lemma_b or lemma_b == lemma_a or (lemma_a, pos) not in graph:
+                continue
+            key = (lemma_a, pos)
+            if key not in two_hop_cache:
+                first = graph[key]
+                two_hop_cache[key] = first.union(*(graph.get((w, pos), ()) for w in first))
+            reach = two_hop_cache[key]
+            if lemma_b in reach or reach & graph.get((lemma_b, pos), set()):
+                yield lemma_a, pos, lemma_b, WEIGHTS["distrib"] * (0.5 + cos)
 
 
 # --------------------------------------------------------------------------- WordNet
@@ -392,7 +444,7 @@ def reverse_related(table: dict, counts: collections.Counter, lower: collections
                 yield word, pos, lemma[:1].upper() + lemma[1:] if proper else lemma, 0.6 * lemmas[lemma]
 
 
-def two_hop(table: dict, keep_key, counts: collections.Counter, limit: int = 30) -> list[tuple[str, str, str, float]]:
+def two_hop(table: dict, keep_key, counts: collections.Counter, limit: int = 20) -> list[tuple[str, str, str, float]]:
     """Synonyms of direct synonyms (same POS) that are not direct synonyms themselves.
 
     Ranked by path weight times log corpus frequency: spinner thesauri list everyday words,
@@ -464,6 +516,11 @@ def build_table(args, counts, lower, inflector) -> dict:
         neighbours = distributional_neighbours(args.corpus, args.cache, args.distrib_tokens)
         for lemma, pos, word, weight in distributional_pairs(neighbours, inflector, common_words):
             add(table, lemma, pos, word, weight, "distrib")
+        confirmed = list(confirmed_neighbours(args.corpus, args.cache, args.distrib_tokens, table, inflector,
+                                              counts, common_words))
+        for lemma, pos, word, weight in confirmed:
+            add(table, lemma, pos, word, weight, "distrib")
+        log(f"corpus neighbours confirmed by the thesaurus graph: {len(confirmed):,}")
     for lemma, rewrites in PHRASE_REWRITES.items():
         for rank, word in enumerate(rewrites):
             if word != lemma:
@@ -520,7 +577,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--distrib-on
     corpus = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
     cache = ROOT / ".cache" / "thesaurus"
     unigram_counts(corpus, cache)
-    distributional_neighbours(corpus, cache, int(sys.argv[2]) if len(sys.argv) > 2 else 4_000_000)
+    distributional_neighbours(corpus, cache, int(sys.argv[2]) if len(sys.argv) > 2 else 12_000_000)
     sys.exit(0)
 if __name__ == "__main__":
     sys.exit(main())
