@@ -65,6 +65,11 @@ def proposals(paragraph: str, analysis: Analysis, spans: Sequence[Span]) -> list
     return edits
 
 
-def load_restorer(root: Path, config: LexiconConfig = LexiconConfig()) -> LexiconRestorer:
-    """The shipped restorer from the models folder ``root``."""
+def load_restorer(root: Path, config: LexiconConfig = LexiconConfig()):
+    """The shipped restorer from the models folder ``root``: the trained model restorer
+    (``repair.seq2seq``) when ``root/restorer`` holds one, else the lexicon restorer."""
+    if (Path(root) / "restorer" / "config.json").is_file():
+        from repair.seq2seq import load_model_restorer
+
+        return load_model_restorer(root)
     return LexiconRestorer(build_scorer(root, config))
