@@ -412,7 +412,7 @@ def finish_small(repairer, job: Job, document: Document, chunk: Chunk, result: C
 def finish(job: Job, document: Document, result: ChunkResult, options: BatchOptions, started: float) -> FileOutcome:
     """Write the output (temp file only; the supervisor commits it) and describe the outcome."""
     changed = result.text != document.text
-    data = document.encoding.encode(result.text) if changed else None
+    data = encode_output(job, document, result.text) if changed else None
     if options.writes and (changed or not options.in_place):
         write_output(job, data)
     diff = unified_diff(document.text, result.text, job.item.path) if options.diff else None
@@ -423,6 +423,17 @@ def finish(job: Job, document: Document, result: ChunkResult, options: BatchOpti
         seconds=time.perf_counter() - started, text=result.text if options.keep_text else None,
         raw_encoding=document.encoding, edit_list=result.edits, spans=result.spans, diff=diff,
     )
+
+
+def encode_output(job: Job, document: Document, text: str) -> bytes:
+    """The repaired text in the input's encoding (a legacy code page may lack a new character)."""
+    try:
+        return document.encoding.encode(text)
+    except UnicodeEncodeError as error:
+        raise InputError(
+            f"{job.item.path}: the repaired text has {error.object[error.start:error.end]!r}, which "
+            f"{document.encoding.codec} cannot encode; input left as it was"
+        ) from None
 
 
 def format_name(job: Job, options: BatchOptions) -> str:

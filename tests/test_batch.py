@@ -355,3 +355,15 @@ def test_bad_line_in_a_streamed_jsonl_fails_that_file_only(tmp_path):
     assert outcomes["rows.jsonl"].status == "failed" and "line 31: not valid JSON" in outcomes["rows.jsonl"].error
     assert outcomes["good.txt"].status == "done"
     assert sorted(p.name for p in out.iterdir()) == ["good.txt"]
+
+
+def test_repair_that_cannot_be_encoded_back_fails_cleanly(tmp_path):
+    class Snowman(TermGlossary):
+        def find(self, paragraph):
+            return [Edit(0, 4, paragraph[:4], "\u2603", "glossary", 1.0)]
+
+    (tmp_path / "latin1.txt").write_bytes("Café mentioned\n".encode("cp1252"))
+    factory = lambda: Repairer(detector=WordDetector(), glossary=Snowman())  # noqa: E731
+    (outcome,) = run_batch(collect_inputs([str(tmp_path / "latin1.txt")]), factory, options_for(tmp_path / "out"))
+    assert outcome.status == "failed" and "cp1252 cannot encode" in outcome.error
+    assert not (tmp_path / "out" / "latin1.txt").exists()
