@@ -691,8 +691,8 @@ def limit_threads(jobs: int) -> None:
         sys.modules["torch"].set_num_threads(max(1, (os.cpu_count() or 1) // jobs))
 
 
-def run_local(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[list[FileOutcome]]:
-    """Yield each group's outcomes as it finishes (in this process for ``jobs == 1``)."""
+def run_local(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[tuple[int, list[FileOutcome]]]:
+    """Yield (group number, outcomes) as each group finishes (in this process for ``jobs == 1``)."""
     if options.jobs <= 1:
         if not groups:
             return
@@ -703,7 +703,7 @@ def run_local(groups: list[list[Job]], factory, options: BatchOptions) -> Iterat
     yield from run_pool(groups, factory, options)
 
 
-def run_pool(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[list[FileOutcome]]:
+def run_pool(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[tuple[int, list[FileOutcome]]]:
     """Worker processes fed through queues, at most two groups in flight per worker."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     tasks, results = context.Queue(), context.Queue()
@@ -771,7 +771,7 @@ def lost_group(workers, running: dict[int, int], pending: dict[int, list[Job]]):
     return None
 
 
-def run_ray(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[list[FileOutcome]]:
+def run_ray(groups: list[list[Job]], factory, options: BatchOptions) -> Iterator[tuple[int, list[FileOutcome]]]:
     """``--engine ray``: Ray Data ``map_batches`` with one pipeline per actor (optional extra)."""
     try:
         import ray
