@@ -1,11 +1,15 @@
 """The lexicon detector: spinner-synonym candidates scored against corpus n-gram statistics.
 
 For every word or short phrase ``w`` of a paragraph, the thesaurus says which words ``c`` a
-spinner could have replaced by ``w`` (``Thesaurus.sources_of``). If clean news makes the
-window ``left c right`` much more plausible than ``left w right`` (log-probabilities from the
-corpus trigram model), ``w`` is flagged. Features of the best candidate go through a small
-logistic calibration (``models/ngram/calibration.json``, fitted on synthetic spins by
-``scripts/build_ngrams.py --calibrate``) so that span and passage scores read as probabilities.
+spinner could have replaced by ``w`` (``Thesaurus.originals``, inflected like ``w``). The
+corpus trigram model scores the window "two tokens before, ``c``, two tokens after" against
+the same window with ``w``; the gain, split into a context part and a word-frequency part,
+plus a few other features, goes through a logistic calibration (candidate -> phrase). A
+spike-and-slab model then decides per paragraph: it is clean, or spun at some rate, so a lone
+odd word in clean text stays unflagged while a paragraph with several strong phrases gets its
+weaker ones flagged too. All weights live in ``models/ngram/calibration.json``, fitted on
+synthetic spins of held-out paragraphs by ``scripts/build_ngrams.py --calibrate``, so span and
+passage scores read as probabilities (at the prior share of spun paragraphs stated there).
 """
 from __future__ import annotations
 
@@ -22,8 +26,10 @@ from repair.results import DetectionReport, Span
 
 CALIBRATION_FILE = "calibration.json"
 PUNCT = frozenset({".", ","})
-# Thesaurus sources a candidate original may come from. Two-hop and distributional neighbours
-# are too loose to restore from ("terrorist" -> "disinformation"); a trained detector may use them.
+# Thesaurus sources a candidate original may come from. Two-hop synonyms are too loose to
+# restore from, and corpus neighbours ("distrib") are by construction words that fit the same
+# contexts, so the n-gram comparison cannot tell them from the original: in clean text they
+# produce confident false edits ("shirked" -> "returned"). A trained detector may use both.
 SOURCES = ("phrase", "wordnet", "mythes", "similar", "related")
 FEATURES = (
     "ctx_gain", "freq_gain", "log_prior", "orig_unseen", "cand_seen", "capital", "multiword", "orig_log_freq",
@@ -38,6 +44,7 @@ class LexiconConfig:
     Args:
         max_phrase: longest spun phrase looked at, in tokens ("in opposition to" = 3).
         max_candidates: candidates kept per phrase, by thesaurus weight.
+        sources: thesaurus sources a candidate original may come from.
         span_threshold: span probability at or above which a span is reported.
         context: tokens right of the phrase whose probability the candidate changes.
         rate_grid: points of the grid over a spun paragraph's substitution rate.
@@ -45,6 +52,7 @@ class LexiconConfig:
 
     max_phrase: int = 3
     max_candidates: int = 40
+    sources: tuple[str, ...] = SOURCES
     span_threshold: float = 0.5
     context: int = 2
     rate_grid: int = 48
@@ -385,7 +393,10 @@ class LexiconScorer:
         llr = np.array([b[0] for b in chosen])
         p_spun, rate, probs = spin_posterior(llr, cal.rate_prior, self.config.rate_grid)
         score = sigmoid(cal.passage[0] * logit(p_spun) + cal.passage[1])
-        verdicts = tuple(SpanVerdict(b[1], float(p), b[2]) for b, p in zip(chosen, probs))
+        # P(phrase substituted) = P(paragraph spun) x P(substituted | spun), with the calibrated
+        # passage score as the first factor, so no span is surer than its paragraph.
+        probs = probs * (score / max(p_spun, 1e-12))
+        verdicts = tuple(SpanVerdict(b[1], float(min(p, 1.0)), b[2]) for b, p in zip(chosen, probs))
         return Analysis(verdicts, round(score, 4), p_spun, rate, scored.words)
 
 
@@ -487,7 +498,7 @@ def build_scorer(
     root = Path(root)
     from repair.spin import FUNCTION_WORDS
 
-    source = CandidateSource(Thesaurus.load(root), config.max_candidates, FUNCTION_WORDS)
+    source = CandidateSource(Thesaurus.load(root), config.max_candidates, FUNCTION_WORDS, config.sources)
     calibration = calibration or Calibration.load(root / "ngram")
     return LexiconScorer(NgramModel.load(root), source, calibration, config)
 

@@ -61,11 +61,11 @@ def holdout_paragraphs(path: Path, articles: int, min_words: int = 8) -> list[st
     return out
 
 
-def spun_samples(paragraphs: list[str], thesaurus, rates: list[float], seed: int):
+def spun_samples(paragraphs: list[str], thesaurus, rates: list[float], seed: int, preset: str = "restorer"):
     """(spun text, {(start, end): clean original}) per paragraph, rates cycling through ``rates``."""
     from repair.spin import SpinConfig, Spinner
 
-    spinners = {rate: Spinner(thesaurus, SpinConfig(rate=rate)) for rate in rates if rate > 0}
+    spinners = {rate: Spinner(thesaurus, SpinConfig.preset(preset, rate=rate)) for rate in rates if rate > 0}
     for n, paragraph in enumerate(paragraphs):
         rate = rates[n % len(rates)]
         if rate == 0:
@@ -75,7 +75,8 @@ def spun_samples(paragraphs: list[str], thesaurus, rates: list[float], seed: int
         yield spun.spun, {(s.spun_start, s.spun_end): s.clean.lower() for s in spun.substitutions}
 
 
-def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_clean_flags: float = 0.0003) -> dict:
+def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_clean_flags: float = 0.0003,
+              config: "LexiconConfig | None" = None, preset: str = "restorer") -> dict:
     """Fit the candidate, span, prior and passage calibrations on synthetic spins of held-out paragraphs.
 
     Stage 1 (candidate): is this candidate the original of this phrase? Stage 2 (span): was
@@ -83,16 +84,17 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
     paragraph model, as large as clean paragraphs allow. Stage 4 (passage): was the paragraph
     spun, refitted at that prior.
     """
-    from repair.detect import Calibration, build_scorer, fit_logistic
+    from repair.detect import Calibration, LexiconConfig, build_scorer, fit_logistic
 
-    scorer = build_scorer(models, calibration=Calibration())  # features do not depend on the weights
+    config = config or LexiconConfig()
+    scorer = build_scorer(models, config, calibration=Calibration())  # features do not depend on the weights
     paragraphs = holdout_paragraphs(corpus, articles)
     # Half clean, half spun at realistic spinner rates (a rate of 0.05 leaves most paragraphs
     # with nothing to find); the passage fit is reweighted to the chosen prior afterwards.
     rates = [0.0, 0.1, 0.0, 0.2, 0.0, 0.3, 0.0, 0.4]
     samples = [
         (scorer.score(text), truth)
-        for text, truth in tqdm(spun_samples(paragraphs, scorer.source.thesaurus, rates, seed),
+        for text, truth in tqdm(spun_samples(paragraphs, scorer.source.thesaurus, rates, seed, preset),
                                 total=len(paragraphs), desc="calibrate", unit="par", file=sys.stderr)
     ]
     x = np.concatenate([sp.features for sp, _ in samples])
@@ -133,7 +135,8 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
         "candidate_positives": int(y.sum()),
         "span_rows": len(span_y),
         "seed": seed,
-        "spinner": "repair.spin.Spinner(SpinConfig(rate))",
+        "spinner": f"repair.spin.Spinner(SpinConfig.preset({preset!r}, rate=rate))",
+        "config": {"max_candidates": config.max_candidates, "sources": list(config.sources)},
     }
 
 
@@ -189,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true", help="after counting, fit calibration.json")
     parser.add_argument("--calibrate-only", action="store_true", help="only refit calibration.json")
     parser.add_argument("--calibration-articles", type=int, default=200)
+    parser.add_argument("--spin-preset", default="restorer", help="repair.spin source preset for the synthetic spins")
+    parser.add_argument("--candidate-sources", default=None, help="comma list of thesaurus sources for candidates")
+    parser.add_argument("--max-candidates", type=int, default=None)
     args = parser.parse_args(argv)
     if args.calibrate_only:
         return write_calibration(args)
@@ -221,7 +227,14 @@ def main(argv: list[str] | None = None) -> int:
 def write_calibration(args: argparse.Namespace) -> int:
     started = time.time()
     articles = min(args.calibration_articles, args.holdout)
-    result = calibrate(args.out.parent, args.corpus, articles)
+    from repair.detect import LexiconConfig
+
+    config = LexiconConfig()
+    if args.candidate_sources:
+        config = dc_replace(config, sources=tuple(args.candidate_sources.split(",")))
+    if args.max_candidates:
+        config = dc_replace(config, max_candidates=args.max_candidates)
+    result = calibrate(args.out.parent, args.corpus, articles, config=config, preset=args.spin_preset)
     result["seconds"] = round(time.time() - started, 1)
     (args.out / "calibration.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result), file=sys.stderr)

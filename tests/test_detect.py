@@ -89,11 +89,18 @@ def test_calibration_defaults_when_file_absent(tmp_path):
     assert Calibration.load(tmp_path) == Calibration()
 
 
-def test_shipped_calibration_matches_features():
-    from repair.detect import FEATURES
+def test_shipped_calibration_matches_features_and_config():
+    """The weights were fitted for exactly these features and candidate settings."""
+    from repair.detect import FEATURES, LexiconConfig
 
-    cal = Calibration.load(models_dir() / "ngram")
-    assert len(cal.candidate) == len(FEATURES)
+    path = models_dir() / "ngram" / "calibration.json"
+    if not path.is_file():
+        pytest.skip(f"no calibration at {path}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    assert len(Calibration.load(path.parent).candidate) == len(FEATURES)
+    config = LexiconConfig()
+    assert data["config"] == {"max_candidates": config.max_candidates, "sources": list(config.sources)}
 
 
 def test_empty_inputs(detector):
