@@ -420,8 +420,8 @@ def word_variants(
 ) -> dict[str, list[str]]:
     """Lower-cased word (or phrase) -> the lower-cased forms a spinner could put in its place.
 
-    Left out: abbreviations, spellings and affixed forms ("corp" for "corporation",
-    "reinsurance" for "insurance"), expansions that end in
+    Left out: abbreviations, spellings and affixed forms ("corp" for "corporation", "defence"
+    for "defense", "reinsurance" for "insurance"), expansions that end in
     the word itself ("crude oil" for "oil": hyponyms, common in clean names), and forms that
     ``keep`` rejects (the build script drops proper nouns: "Taiwan" for "China" is another name,
     not a spin). Expansions that start with the word ("chinese language") stay.
@@ -431,7 +431,7 @@ def word_variants(
         forms = []
         for synonym in synonyms(word):
             form = " ".join(t.text.lower() for t in tokenize(synonym))
-            if " " not in form and (form in word or word in form):
+            if " " not in form and (form in word or word in form or ratio(form, word) >= 80):
                 continue
             if form.endswith(" " + word) or not keep(form):
                 continue
@@ -737,7 +737,9 @@ class Glossary:
         while stack:
             k, p, pieces = stack.pop()
             if k == len(words):
-                score = sum({"exact": 2.0, "variant": 1.0, "fuzzy": 0.5}[x.kind] for x in pieces)
+                # exact words first; among equals the reading that covers more tokens
+                # ("Biden Governing body": the variant is "governing body", not "governing")
+                score = sum({"exact": 2.0, "variant": 1.0, "fuzzy": 0.5}[x.kind] + 0.01 * (x.last - x.first) for x in pieces)
                 if best is None or score > best[0]:
                     best = (score, pieces)
                 continue
@@ -824,6 +826,7 @@ class Glossary:
         changed = [i for i, p in enumerate(match.pieces) if p.kind != "exact"]
         a, b = match.pieces[changed[0]], match.pieces[changed[-1]]
         start, end = tokens[a.first].start, tokens[b.last].end
+        shouting = _shouting(tokens[match.first : match.last + 1], match.pieces)
         parts = []
         for word, piece in zip(term.words[changed[0] : changed[-1] + 1], match.pieces[changed[0] : changed[-1] + 1]):
             if parts:
@@ -833,7 +836,10 @@ class Glossary:
             else:
                 last = tokens[piece.last].text
                 suffix = last[len(strip_possessive(last)) :]
-                parts.append(transfer_case(tokens[piece.first].text, word) + suffix)
+                template = tokens[piece.first].text
+                if _all_caps(template) and not shouting:
+                    template = template.title()  # "US" for "America" is an abbreviation, not shouting
+                parts.append(transfer_case(template, word) + suffix)
         new = "".join(parts)
         old = text[start:end]
         if new == old:
@@ -887,9 +893,10 @@ class Glossary:
             new = transfer_case(tokens[j].text, word)
             confidence = 0.8 if len(wrong) == 1 else 0.7
             out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", confidence))
+        fixed = {j for j, _ in wrong}
         for j in caps:
-            word = self._common_source(tokens[j].text.lower()) if (j, letters[0]) not in wrong else None
-            if word is not None and all(e.start != tokens[j].start for e in out):
+            word = None if j in fixed else self._common_source(tokens[j].text.lower())
+            if word is not None:
                 new = transfer_case(tokens[j].text, word)
                 out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", 0.6))
         return out
@@ -966,13 +973,24 @@ class Glossary:
                 j += 1
                 run.append(j)
             names = [apply_to_token(tokens[k], edits) for k in _trim_connectors(run, tokens)]
-        elif token.start >= 2 and text[tokens[i - 1].end : token.start] == " (" and i > 0:
+        elif i > 0 and text[tokens[i - 1].end : token.start] == " (":
             names = [apply_to_token(tokens[k], edits) for k in name_before(text, tokens, i - 1, 10)]
         else:
             return None
         while names and names[0].lower() in STOPWORDS:
             names = names[1:]
         return names if len(names) >= 3 else None
+
+
+def _all_caps(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
+
+
+def _shouting(tokens: Sequence[Token], pieces: Sequence[Piece]) -> bool:
+    """An ALL-CAPS passage: the intact words of the match are in capitals too."""
+    exact = [tokens[p.first - pieces[0].first].text for p in pieces if p.kind == "exact"]
+    return bool(exact) and all(_all_caps(w) for w in exact if len(w) > 1) and any(len(w) > 1 for w in exact)
 
 
 def _is_drop(word: str, right: str) -> bool:

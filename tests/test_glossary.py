@@ -37,7 +37,7 @@ DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 TINY = GlossaryConfig(min_term_freq=3, min_short_freq=8)
 # The synonyms a spinner's thesaurus would offer for each (lower-case) word.
 THESAURUS = {
-    "foreign": ["overseas", "alien"],
+    "foreign": ["overseas", "alien", "ext"],
     "minister": ["curate", "diplomatic minister"],
     "trade": ["commerce", "craft"],
     "council": ["board", "assembly"],
@@ -116,6 +116,7 @@ def test_word_variants_skip_abbreviations_and_self():
         ("Yesterday the Overseas Minister arrived.", "Yesterday the Foreign Minister arrived."),
         ("The Northern Commerce Council met.", "The Northern Trade Council met."),
         ("OVERSEAS MINISTER ADA LARK SPOKE.", "FOREIGN MINISTER ADA LARK SPOKE."),
+        ("The EXT Minister spoke.", "The Foreign Minister spoke."),
         ("The Overseas Minister's plane landed.", "The Foreign Minister's plane landed."),
         ("The Foreign Minsiter spoke.", "The Foreign Minister spoke."),
     ],
@@ -236,9 +237,16 @@ def test_shipped_glossary_restores_generated_variants(shipped):
     assert restored >= 0.8 * tried
 
 
-def test_shipped_glossary_fixes_a_title(shipped):
-    text = "Officials said the Overseas Minister would travel to Paris."
-    assert apply(text, shipped.find(text)) == "Officials said the Foreign Minister would travel to Paris."
+@pytest.mark.parametrize(
+    "spun, clean",
+    [
+        ("Officials said the Exchequer Secretary would travel to Paris.", "Officials said the Treasury Secretary would travel to Paris."),
+        ("The DEPARTMENT OF COMMERCIALISM said so.", "The DEPARTMENT OF COMMERCE said so."),
+        ("The Department of Commercialism's report", "The Department of Commerce's report"),
+    ],
+)
+def test_shipped_glossary_restores_titles_and_offices(shipped, spun, clean):
+    assert apply(spun, shipped.find(spun)) == clean
 
 
 @pytest.mark.shared
@@ -265,4 +273,4 @@ def test_shipped_glossary_on_clean_test_corpus(shipped, test_corpus_path):
 def test_shipped_glossary_restores_terms_in_spun_seed(shipped, seed_text):
     text = seed_text("003")
     news = {e.new for line in text.split("\n") for e in shipped.find(line)}
-    assert "Foreign" in news
+    assert {"Foreign", "Organization"} <= news  # the foreign-minister title and the organisation
