@@ -1048,3 +1048,36 @@ def false_edit_rate(glossary: Glossary, paragraphs: Iterable[str]) -> tuple[int,
             edits += 1
             examples.append((paragraph, edit))
     return edits, words, examples
+
+
+def restores(edit: Edit, spun_text) -> bool:
+    """True when ``edit`` on a spinner's output exactly undoes the substitutions it covers.
+
+    ``spun_text`` is a ``repair.spin.SpunText`` (anything with ``substitutions`` that have
+    ``spun_start``, ``spun_end`` and ``clean``).
+    """
+    covered = [x for x in spun_text.substitutions if x.spun_start < edit.end and x.spun_end > edit.start]
+    if not covered or any(x.spun_start < edit.start or x.spun_end > edit.end for x in covered):
+        return False
+    expected = spun_text.spun[edit.start : edit.end]
+    for x in sorted(covered, key=lambda x: -x.spun_start):
+        expected = expected[: x.spun_start - edit.start] + x.clean + expected[x.spun_end - edit.start :]
+    return expected == edit.new
+
+
+def spun_precision(glossary: Glossary, spun_texts: Iterable) -> dict[str, float]:
+    """Edits on spinner output that restore the clean wording (right) or not (wrong)."""
+    right = wrong = words = 0
+    for spun_text in spun_texts:
+        words += len(tokenize(spun_text.spun))
+        for edit in glossary.find(spun_text.spun):
+            if restores(edit, spun_text):
+                right += 1
+            else:
+                wrong += 1
+    return {
+        "spun_words": words,
+        "spun_edits_right": right,
+        "spun_edits_wrong": wrong,
+        "spun_precision": round(right / max(right + wrong, 1), 4),
+    }

@@ -16,6 +16,8 @@ from repair.glossary import (
     count_paragraph,
     explains,
     glossary_data,
+    restores,
+    spun_precision,
     select_terms,
     transfer_case,
     variant_keys,
@@ -206,6 +208,21 @@ def test_load_round_trip(tiny, tmp_path):
         json.dump(data, handle)
     loaded = Glossary.load(tmp_path, TINY)
     assert loaded.find("Yesterday the Overseas Minister arrived.")[0].new == "Foreign"
+
+
+def test_spun_precision_counts_exact_restorations(tiny):
+    from repair.spin import SpunText, Substitution
+
+    clean = "Yesterday the Foreign Minister met the Northern Trade Council."
+    spun = "Yesterday the Overseas Minister met the Northern Commerce Council."
+    subs = (
+        Substitution(14, 21, 14, 22, "Foreign", "Overseas", "wordnet"),
+        Substitution(48, 53, 49, 57, "Trade", "Commerce", "wordnet"),
+    )
+    spun_text = SpunText(clean, spun, subs)
+    assert all(restores(edit, spun_text) for edit in tiny.find(spun))
+    stats = spun_precision(tiny, [spun_text])
+    assert (stats["spun_edits_right"], stats["spun_edits_wrong"]) == (2, 0)
 
 
 # ---- the shipped glossary ---------------------------------------------------------------
