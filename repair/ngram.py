@@ -292,6 +292,15 @@ class NgramModel:
         p3 = np.where(c_uv > 0, (c_uvw + t_uv * p2) / np.maximum(c_uv + t_uv, 1.0), p2)
         return np.log(p3)
 
+    def token_logprobs(self, text: str) -> list[tuple[Token, float]]:
+        """Each token of ``text`` with its log-probability given the two before it (surprisal
+        features for a tagger: spun words tend to be unlikely where they stand)."""
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        values = self.sequence_logprob(self.encode([t.norm for t in tokens]))
+        return list(zip(tokens, values.tolist()))
+
     def sequence_logprob(self, ids: np.ndarray) -> np.ndarray:
         """Per-token log-probabilities of an id sequence that starts with its own history."""
         padded = np.concatenate([[BOS, BOS], ids])

@@ -141,3 +141,16 @@ def test_shipped_model_size(shipped):
     sizes = [p.stat().st_size for p in folder.iterdir()]
     assert max(sizes) < 15 * 2**20
     assert sum(sizes) < 20 * 2**20
+
+
+def test_token_logprobs_align_with_tokens(toy):
+    pairs = toy.token_logprobs("The foreign minister said.")
+    assert [t.text for t, _ in pairs] == ["The", "foreign", "minister", "said", "."]
+    assert all(lp < 0 for _, lp in pairs)
+    assert toy.token_logprobs("") == []
+
+
+def test_spun_word_is_more_surprising(shipped):
+    clean = dict((t.text, lp) for t, lp in shipped.token_logprobs("the foreign minister said"))
+    spun = dict((t.text, lp) for t, lp in shipped.token_logprobs("the overseas minister said"))
+    assert spun["minister"] < clean["minister"] - 2
