@@ -706,7 +706,7 @@ class Glossary:
         lower = [strip_possessive(t.text).lower() for t in tokens]
         matches = self._matches(text, tokens, lower)
         protected = [m for m in matches if not self._substituted(m)]
-        variants = [m for m in matches if self._substituted(m) and self._acceptable(tokens, m, use_blocked)]
+        variants = [m for m in matches if self._substituted(m) and self._acceptable(text, tokens, m, use_blocked)]
         return self._choose(variants, protected)
 
     @staticmethod
@@ -780,13 +780,16 @@ class Glossary:
     def _substituted(self, match: Match) -> bool:
         return any(p.kind != "exact" for p in match.pieces)
 
-    def _acceptable(self, tokens: Sequence[Token], match: Match, use_blocked: bool = True) -> bool:
+    def _acceptable(self, text: str, tokens: Sequence[Token], match: Match, use_blocked: bool = True) -> bool:
         """Enough intact content words, case consistent with the term, variant not attested clean."""
         words = self.terms[match.term].words
         content = [(w, p) for w, p in zip(words, match.pieces) if w.lower() not in STOPWORDS]
         exact = sum(p.kind == "exact" for _, p in content)
-        if exact < 1 or exact < len(content) - exact:
-            return False  # at least half of the content words intact
+        # At least half of the content words intact; one is enough when the term's own acronym
+        # follows ("Authority of Management and Fund (OMB)").
+        needed = 1 if self._acronym_follows(text, tokens, match) else len(content) - exact
+        if exact < 1 or exact < needed:
+            return False
         if match.count("fuzzy") and match.count("variant") and len(content) < 4:
             return False
         # Two-word names differing in one word are everywhere ("Family Foundation" / "House
@@ -846,13 +849,17 @@ class Glossary:
             return None
         return Edit(start, end, old, new, "glossary", self._confidence(text, tokens, match))
 
+    def _acronym_follows(self, text: str, tokens: Sequence[Token], match: Match) -> bool:
+        acronym = self.terms[match.term].acronym
+        end = tokens[match.last].end
+        return bool(acronym) and text[end : end + len(acronym) + 3] == f" ({acronym})"
+
     def _confidence(self, text: str, tokens: Sequence[Token], match: Match) -> float:
         term = self.terms[match.term]
         n = len(match.pieces)
         score = 0.55 + 0.25 * match.count("exact") / n + 0.05 * min(1.0, math.log10(term.freq) / 3)
         score -= 0.1 * match.count("fuzzy")
-        after = text[tokens[match.last].end : tokens[match.last].end + 12]
-        if term.acronym and after.startswith(f" ({term.acronym}"):
+        if self._acronym_follows(text, tokens, match):
             score += 0.15
         return round(min(0.95, score), 3)
 

@@ -155,6 +155,12 @@ def test_rare_two_word_term_is_not_trusted(corpus):
     assert strict.find("Yesterday the Overseas Minister arrived.") == []
 
 
+def test_own_acronym_lets_more_words_be_restored(tiny):
+    text = "The Boreal Commerce Council (NTC) met."
+    assert apply(text, tiny.find(text)) == "The Northern Trade Council (NTC) met."
+    assert tiny.find("The Boreal Commerce Council met.") == []
+
+
 def test_needs_an_intact_word(tiny):
     assert tiny.find("The Boreal Commerce Panel met.") == []
     assert tiny.find("The Overseas Curate spoke.") == []
