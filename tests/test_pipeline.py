@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from repair.detect import load_detector
+from repair.detect import LexiconDetector, build_scorer
 from repair.errors import ModelNotFoundError
 from repair.paths import models_dir
 from repair.pipeline import Repairer
-from repair.restore import load_restorer
+from repair.restore import LexiconRestorer
 
 CLEAN_SEEDS = ("000", "001", "004")
 SPUN = (
@@ -35,7 +35,8 @@ def repairer() -> Repairer:
     except (ImportError, ModelNotFoundError):
         glossary = NoTerms()
     try:
-        return Repairer(detector=load_detector(root), glossary=glossary, restorers=[load_restorer(root)])
+        scorer = build_scorer(root)
+        return Repairer(detector=LexiconDetector(scorer), glossary=glossary, restorers=[LexiconRestorer(scorer)])
     except ModelNotFoundError as err:
         pytest.skip(str(err))
 
@@ -44,7 +45,8 @@ def repairer() -> Repairer:
 def lexicon_only() -> Repairer:
     root = models_dir()
     try:
-        return Repairer(detector=load_detector(root), glossary=NoTerms(), restorers=[load_restorer(root)])
+        scorer = build_scorer(root)
+        return Repairer(detector=LexiconDetector(scorer), glossary=NoTerms(), restorers=[LexiconRestorer(scorer)])
     except ModelNotFoundError as err:
         pytest.skip(str(err))
 

@@ -6,7 +6,7 @@ import pytest
 from repair.errors import ModelNotFoundError
 from repair.merge import apply_edits, merge_edits
 from repair.paths import models_dir
-from repair.restore import load_restorer, overlaps, restore_case
+from repair.restore import LexiconRestorer, overlaps, restore_case
 from repair.results import Span
 
 SPUN = (
@@ -25,10 +25,12 @@ CLEAN = (
 
 @pytest.fixture(scope="module")
 def parts():
-    from repair.detect import load_detector
+    from repair.detect import LexiconDetector, build_scorer
 
+    # Built explicitly (one shared scorer): load_* may prefer trained models once shipped.
     try:
-        return load_detector(models_dir()), load_restorer(models_dir())
+        scorer = build_scorer(models_dir())
+        return LexiconDetector(scorer), LexiconRestorer(scorer)
     except ModelNotFoundError as err:
         pytest.skip(str(err))
 
