@@ -60,13 +60,20 @@ class Measurement:
     seconds: float
     files: int = 0
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def words_per_second(self) -> float:
         return self.words / self.seconds if self.seconds else 0.0
 
+    @property
+    def words_per_cpu_second(self) -> float:
+        """Independent of other load on the machine (wall-clock words/s is not)."""
+        return self.words / self.cpu_seconds if self.cpu_seconds else 0.0
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "words_per_second": round(self.words_per_second, 1)}
+        return {**asdict(self), "words_per_second": round(self.words_per_second, 1),
+                "words_per_cpu_second": round(self.words_per_cpu_second, 1)}
 
 
 def corpus_articles() -> Iterator[str]:
@@ -117,10 +124,16 @@ def bench_texts(config: BenchConfig, files: Sequence[Path] = ()) -> dict[str, li
 
 
 def time_texts(name: str, fn: Callable[[str], object], texts: Sequence[str]) -> Measurement:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         fn(text)
-    return Measurement(name, sum(count_words(t) for t in texts), time.perf_counter() - started, len(texts), peak_self_mb())
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return Measurement(name, sum(count_words(t) for t in texts), seconds, len(texts), peak_self_mb(), cpu_seconds)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_self_mb() -> float:
@@ -188,7 +201,7 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None,
     if models:
         command += ["--models", models]
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), children_cpu()
         # SIGINT back to default in the child: a background parent may have it ignored, and
         # then Python in the child would never turn Ctrl-C into KeyboardInterrupt.
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -206,7 +219,7 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None,
             raise UnspinError(f"benchmark run failed (exit {process.returncode}): {stderr.strip()[-500:]}")
         words, files = manifest_totals(out / "unspin-manifest.jsonl")
         name = f"fix folder -j {jobs}" + (" (stopped)" if stopped else "")
-        return Measurement(name, words, seconds, files, peak / 1024)
+        return Measurement(name, words, seconds, files, peak / 1024, children_cpu() - cpu)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -258,8 +271,9 @@ def run_bench(
 
 
 def format_table(results: Sequence[Measurement]) -> str:
-    lines = [f"{'measurement':<22}{'words':>11}{'files':>8}{'seconds':>10}{'words/s':>12}{'peak MB':>10}"]
+    lines = [f"{'measurement':<26}{'words':>10}{'files':>7}{'seconds':>9}{'words/s':>9}{'cpu s':>8}{'words/cpu-s':>12}{'peak MB':>9}"]
     for m in results:
         rate = f"{m.words_per_second:,.0f}" if m.words else "-"
-        lines.append(f"{m.name:<22}{m.words:>11,}{m.files:>8,}{m.seconds:>10.2f}{rate:>12}{m.peak_rss_mb:>10.0f}")
+        cpu_rate = f"{m.words_per_cpu_second:,.0f}" if m.words and m.cpu_seconds else "-"
+        lines.append(f"{m.name:<26}{m.words:>10,}{m.files:>7,}{m.seconds:>9.1f}{rate:>9}{m.cpu_seconds:>8.1f}{cpu_rate:>12}{m.peak_rss_mb:>9.0f}")
     return "\n".join(lines)
