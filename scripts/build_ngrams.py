@@ -136,6 +136,8 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
         "span_rows": len(span_y),
         "seed": seed,
         "spinner": f"repair.spin.Spinner(SpinConfig.preset({preset!r}, rate=rate))",
+        # The weights belong to this thesaurus: refit (--calibrate-only) when it changes.
+        "thesaurus_sha256": sha256(models / "thesaurus" / "thesaurus.tsv.gz"),
         "config": {"max_candidates": config.max_candidates, "sources": list(config.sources)},
     }
 
