@@ -61,6 +61,9 @@ class RestorerConfig:
         prior_floor: pseudo-count every label gets in the pair prior (see ``PairPrior``).
         self_count: pseudo-count of "keep the word" in the pair prior.
         thesaurus_count: pseudo-count of each thesaurus original of the flagged word.
+        confidence_power: an edit's confidence is its probability to this power, chosen on
+            validation so that the pipeline's default ``min_confidence`` (0.5) sits at the best
+            edit F0.5 (a monotone recalibration; 1 keeps raw probabilities).
         shards: weight file names, filled in when the model is saved.
     """
 
@@ -74,6 +77,7 @@ class RestorerConfig:
     prior_floor: float = 0.0001
     self_count: float = 1.0
     thesaurus_count: float = 0.3
+    confidence_power: float = 1.0
     shards: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict:
@@ -563,6 +567,7 @@ class ModelRestorer:
         scored = self._label([window for window, _ in jobs], priors)
         edits: list[Edit] = []
         for (_, words), (labels, confidences) in zip(jobs, scored):
+            confidences = [c**self.config.confidence_power for c in confidences]
             for region_words, region_labels, region_conf in split_by_region(words, labels, confidences):
                 outputs = word_outputs(region_words, region_labels)
                 edits.extend(region_edits(paragraph, region_words, outputs, region_conf))

@@ -192,8 +192,8 @@ def repaired(restorer: ModelRestorer, paragraph: str, spans) -> str:
 @pytest.mark.parametrize(
     ("spun", "needle", "original"),
     [
-        ("The foreign minister mentioned on Monday that talks would resume next week.", "mentioned", "said"),
-        ("Police and safety forces were deployed to the capital after the protests.", "safety", "security"),
+        ("They protested in opposition to the plan announced by the government.", "in opposition to", "against"),
+        ("The company reported a net profit of 5 million dollars for the final quarter.", "final", "last"),
     ],
 )
 def test_marked_span_is_restored_to_the_exact_original(restorer, spun, needle, original):
