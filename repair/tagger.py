@@ -171,7 +171,8 @@ def word_logits(piece_logits: torch.Tensor, batch: Sequence[Encoded]) -> list[np
         keep = index >= 0
         sums = torch.zeros(n_words).index_add_(0, index[keep], piece_logits[row, : len(index)][keep])
         counts = torch.zeros(n_words).index_add_(0, index[keep], torch.ones(int(keep.sum())))
-        out.append((sums / counts.clamp(min=1)).numpy())
+        # A word the tokenizer gave no piece (WordPiece drops some symbols) counts as original.
+        out.append(torch.where(counts > 0, sums / counts.clamp(min=1), torch.full_like(sums, -10.0)).numpy())
     return out
 
 
@@ -300,7 +301,8 @@ def wordpiece_codec(hf_tokenizer) -> PieceCodec:
     """Codec over a Hugging Face WordPiece tokenizer (the MiniLM baseline)."""
 
     def encode_units(texts: list[str]) -> list[list[int]]:
-        return hf_tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = hf_tokenizer(texts, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False)
+        return encoded["input_ids"]
 
     return PieceCodec(encode_units, hf_tokenizer.cls_token_id, hf_tokenizer.sep_token_id, hf_tokenizer.pad_token_id)
 

@@ -67,7 +67,7 @@ class TrainConfig:
     """
 
     base: str = "minilm"
-    max_train_rows: int = 200_000
+    max_train_rows: int = 40_000
     max_eval_rows: int = 3_000
     max_steps: int = 6_000
     max_minutes: float = 40.0
@@ -97,8 +97,10 @@ def word_labels(text: str, words, subs: Sequence[dict]) -> list[int]:
     return [int(any(w.start < end and start < w.end for start, end in spans)) for w in words]
 
 
-def encode_rows(rows: Sequence[dict], codec: PieceCodec, max_pieces: int) -> list[Example]:
-    """Encode rows (``spun`` + ``subs``) into labelled windows."""
+def encode_rows(rows: Sequence[dict], codec: PieceCodec, max_pieces: int, chunk: int = 2000) -> list[Example]:
+    """Encode rows (``spun`` + ``subs``) into labelled windows, ``chunk`` rows at a time (bounded memory)."""
+    if len(rows) > chunk:
+        return [e for i in range(0, len(rows), chunk) for e in encode_rows(rows[i : i + chunk], codec, max_pieces, chunk)]
     encoded = encode_paragraphs([r["spun"] for r in rows], codec, max_pieces)
     examples = []
     for row, windows in zip(rows, encoded):
