@@ -325,6 +325,31 @@ def wordnet_pairs(wordnet: Path, proper_ok):
                             yield lemma, pos, word, WEIGHTS["similar"] * decay, "similar"
 
 
+def language_name_pairs(wordnet: Path):
+    """Yield (lemma, pos, "X language", weight, source) for every language noun of WordNet.
+
+    WordNet lists "English language" and "German language" as synonyms of "English" and
+    "German" but not the same form for most other languages; spinners use it for all of them
+    ("French" -> "French language"). Generalise the pattern to every noun whose hypernym chain
+    reaches "language, linguistic communication"."""
+    synsets = read_synsets(wordnet)
+    root = next(key for key, (members, _) in synsets.items()
+                if key[0] == "n" and "language" in members and "linguistic communication" in members)
+
+    def is_language(key, depth: int = 0) -> bool:
+        if key == root:
+            return True
+        parents = [("n", off) for sym, pos, off in synsets[key][1] if sym in ("@", "@i") and pos == "n"]
+        return depth < 10 and any(is_language(parent, depth + 1) for parent in parents)
+
+    for key, (members, _) in synsets.items():
+        if key[0] != "n" or key == root or not is_language(key):
+            continue
+        for word in members:
+            if " " not in word and word[:1].isupper() and f"{word} language" not in members:
+                yield word, "n", f"{word} language", WEIGHTS["wordnet"] * 0.9, "wordnet"
+
+
 # --------------------------------------------------------------------------- MyThes
 def mythes_pairs(path: Path, proper_ok):
     """Yield (lemma, pos, synonym, weight, source) from MyThes; antonyms are skipped, and so are
@@ -504,6 +529,8 @@ def build_table(args, counts, lower, inflector) -> dict:
     for lemma, pos, word, weight, source in wordnet_pairs(args.wordnet, proper_ok):
         if good_word(word):
             add(table, lemma.lower(), pos, word, weight, source)
+    for lemma, pos, word, weight, source in language_name_pairs(args.wordnet):
+        add(table, lemma.lower(), pos, word, weight, source)
     log(f"wordnet: {len(table):,} keys")
     for lemma, pos, word, weight, source in mythes_pairs(args.mythes, proper_ok):
         if good_word(word):
