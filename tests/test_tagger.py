@@ -168,9 +168,9 @@ def test_shipped_model_scores_spun_high_and_clean_low(shipped, spun_text):
     assert spun.words == len(spun_text.spun.split())
 
 
-def test_shipped_model_flags_substituted_words(shipped, spun_text):
+def test_shipped_model_span_offsets_match_the_text(shipped, spun_text):
+    # The shipped tagger is under-trained (see models/detector/MODEL_CARD.md): only offsets are checked here.
     (report,) = shipped.detect_batch([spun_text.spun])
-    hits = [s for s in spun_text.substitutions if any(p.start < s.spun_end and s.spun_start < p.end for p in report.spans)]
     assert all(spun_text.spun[p.start : p.end] == p.text for p in report.spans)
 
 
