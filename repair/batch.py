@@ -900,24 +900,25 @@ def run_batch(
     bar = progress_bar(len(items), options.progress)
     results = ENGINES[engine](groups, factory, options)
     emitted = 0
-    try:
-        for group_id, outcomes in results:
-            for slot, outcome in zip(group_slots[group_id], outcomes):
-                finished[slot] = commit_outcome(outcome, options)
-                if manifest is not None:
-                    manifest.append(finished[slot])
-            while emitted in finished:
-                outcome = finished.pop(emitted)
-                summary.add(outcome)
-                update_bar(bar, summary, started)
-                emitted += 1
-                yield outcome
+
+    def emit_ready():
+        """Yield finished outcomes in input order, as far as they are contiguous."""
+        nonlocal emitted
         while emitted in finished:
             outcome = finished.pop(emitted)
             summary.add(outcome)
             update_bar(bar, summary, started)
             emitted += 1
             yield outcome
+
+    try:
+        for group_id, outcomes in results:
+            for slot, outcome in zip(group_slots[group_id], outcomes):
+                finished[slot] = commit_outcome(outcome, options)
+                if manifest is not None:
+                    manifest.append(finished[slot])
+            yield from emit_ready()
+        yield from emit_ready()
     finally:
         results.close()  # stops worker processes before their temp files are removed
         if options.writes:
