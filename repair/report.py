@@ -12,8 +12,10 @@ import html
 import io
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib costs ~0.5 s to import; only report rendering needs it
+    from matplotlib.figure import Figure
 
 SYSTEM_COLORS = {"system": "#1f77b4", "do-nothing": "#7f7f7f", "glossary-only": "#ff7f0e"}
 DIFF_TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
@@ -79,6 +81,8 @@ def clip(text: str, limit: int = WORST_CHARS) -> str:
 
 def figure_png(draw: Callable[[Figure], None], size: tuple[float, float] = (6.4, 3.6)) -> str:
     """Draw on a fresh figure and return it as a base64 PNG data URI."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=size, dpi=100, layout="constrained")
     draw(figure)
     buffer = io.BytesIO()
