@@ -107,13 +107,17 @@ class Thesaurus:
         """
         allowed = None if sources is None else frozenset(sources)
         found: dict[str, Original] = {}
-        readings = [(surface.lower(), None)] + [(lemma, tag) for lemma, tag in self.inflector.analyses(surface)]
+        analyses = self.inflector.analyses(surface)
+        readings = [(surface.lower(), None)] + [(lemma, tag) for lemma, tag in analyses]
+        # A multi-word surface with no inflected reading ("chinese language") is a base-form
+        # lemma as listed, so its noun/verb/adjective sources apply as they are.
+        as_listed = " " in surface.strip() and not analyses
         for lemma, tag in readings:
-            pos = TAG_POS[tag] if tag else "x"
+            pos = TAG_POS[tag] if tag else ("x" if not as_listed else None)
             for item in self.sources_of(lemma, pos):
                 if allowed is not None and item.source not in allowed:
                     continue
-                if (tag is None) != (item.pos == "x"):
+                if not as_listed and (tag is None) != (item.pos == "x"):
                     continue
                 text = item.word if tag is None else self.inflector.inflect(item.word, tag)
                 if text not in found or found[text].weight < item.weight:

@@ -63,3 +63,11 @@ def test_originals_inflect_back(thesaurus):
 def test_missing_folder_is_named(tmp_path):
     with pytest.raises(ModelNotFoundError, match=str(tmp_path)):
         Thesaurus.load(tmp_path)
+
+
+def test_originals_of_a_multiword_noun_lemma(thesaurus):
+    # "Chinese" -> "Chinese language" is a spin; undoing it needs the noun sources of a phrase
+    # that has no inflected reading, not only the phrase rewrites.
+    assert "chinese" in {o.text for o in thesaurus.originals("chinese language")}
+    assert "against" in {o.text for o in thesaurus.originals("in opposition to")}
+    assert "qqq language" not in {o.text for o in thesaurus.originals("qqq language")}
