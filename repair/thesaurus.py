@@ -109,13 +109,17 @@ class Thesaurus:
         found: dict[str, Original] = {}
         analyses = self.inflector.analyses(surface)
         readings = [(surface.lower(), None)] + [(lemma, tag) for lemma, tag in analyses]
-        # A multi-word surface with no inflected reading ("chinese language") is a base-form
-        # lemma as listed, so its noun/verb/adjective sources apply as they are.
-        as_listed = " " in surface.strip() and not analyses
+        # "chinese language" -> "chinese": a two-word surface with no inflected reading that
+        # only adds a word to one of its sources is that source expanded, as spinners do.
+        # Longer compounds ("sphere of influence") are fixed phrases of clean text, not spins.
+        words = surface.lower().split()
+        as_listed = len(words) == 2 and not analyses
         for lemma, tag in readings:
             pos = TAG_POS[tag] if tag else ("x" if not as_listed else None)
             for item in self.sources_of(lemma, pos):
                 if allowed is not None and item.source not in allowed:
+                    continue
+                if as_listed and item.pos != "x" and item.word.lower() != words[0]:
                     continue
                 if not as_listed and (tag is None) != (item.pos == "x"):
                     continue

@@ -71,3 +71,23 @@ def test_originals_of_a_multiword_noun_lemma(thesaurus):
     assert "chinese" in {o.text for o in thesaurus.originals("chinese language")}
     assert "against" in {o.text for o in thesaurus.originals("in opposition to")}
     assert "qqq language" not in {o.text for o in thesaurus.originals("qqq language")}
+
+
+def test_function_words_get_same_class_corpus_neighbours(thesaurus):
+    # Closed-class items are uninflected ("x") and stay in their class: a preposition gets
+    # prepositions, an indefinite pronoun gets indefinite pronouns.
+    during = thesaurus.synonyms("during", sources=["closed"])
+    assert "throughout" in words(during) and all(s.pos == "x" for s in during)
+    assert "anybody" in words(thesaurus.synonyms("anyone", sources=["closed"]))
+    assert "however" in words(thesaurus.synonyms("but", sources=["closed"]))
+    assert "after" not in words(thesaurus.synonyms("before", sources=["closed"]))  # opposites left out
+    assert all(s.weight <= 0.4 for s in during)  # below direct synonyms
+
+
+def test_pertainym_derived_adverbs(thesaurus):
+    assert "totally" in words(thesaurus.synonyms("fully", pos="r", sources=["derived"]))
+
+
+def test_longer_compounds_are_not_read_as_expansions(thesaurus):
+    # "sphere of influence" is a fixed phrase of clean news, not a spin of "sphere".
+    assert "sphere" not in {o.text for o in thesaurus.originals("sphere of influence")}
