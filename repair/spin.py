@@ -28,8 +28,9 @@ from repair.inflect import TAG_POS
 from repair.text import Token, match_case, words
 from repair.thesaurus import Thesaurus
 
-# Closed-class words: spinners leave these alone except through explicit phrase rewrites
-# (source "phrase"); their WordNet senses are junk here ("in" -> "inch", "can" -> "tin").
+# Closed-class words: spinners change these only through phrase rewrites (source "phrase")
+# and same-class swaps (source "closed": "during" -> "throughout"); their WordNet senses are
+# junk here ("in" -> "inch", "can" -> "tin").
 # Adverbs and quantifiers ("also", "still", "only", "more") are not listed: spinners do swap them.
 FUNCTION_WORDS = frozenset("""
 a an the and or but nor of to in on at by for from with without into onto upon as than that this
@@ -46,6 +47,7 @@ zero eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen
 forty fifty sixty seventy eighty ninety hundred hundreds thousand million millions billion
 billions trillion trillions dozen dozens half quarter percent pct mln bln dlrs
 """.split())
+FUNCTION_WORD_SOURCES = frozenset({"phrase", "closed"})
 AUXILIARY_BEFORE_PARTICIPLE = frozenset(
     "has have had having been be being is are was were am get gets got getting 's".split())
 
@@ -55,8 +57,9 @@ SOURCE_PRESETS: dict[str, dict[str, float]] = {
     # Broader draws for detector training: adds synonyms of synonyms and corpus neighbours.
     # Real spun text has ~30% substitutions outside WordNet/MyThes synonyms, so these are
     # boosted enough to make up roughly a fifth of the draws.
+    # Closed-class and pertainym-derived swaps are corpus/graph inferences: broad only.
     "broad": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6,
-              "twohop": 1.5, "distrib": 0.8},
+              "twohop": 1.5, "distrib": 0.8, "derived": 1.0, "closed": 1.0},
 }
 PRESET_SETTINGS: dict[str, dict[str, int]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20}}
 HeldOutMode = Literal["allow", "exclude"]
@@ -74,6 +77,8 @@ class SpinConfig:
         rate: probability that an eligible word or phrase is substituted (0 = identity).
         sources: multiplier per thesaurus source tag; absent or 0 = never drawn.
         capital_rate: rate multiplier for capitalised words inside a sentence (names).
+        function_rate: rate multiplier for function words (FUNCTION_WORDS): they are frequent,
+            and spinners change only some of them.
         min_weight: candidates below this weight (after the source multiplier) are ignored.
         top_k: sample among at most this many strongest candidates.
         max_phrase_words: longest multi-word key looked up in the text.
@@ -84,6 +89,7 @@ class SpinConfig:
     rate: float = 0.3
     sources: Mapping[str, float] = field(default_factory=lambda: dict(SOURCE_PRESETS["restorer"]))
     capital_rate: float = 0.15
+    function_rate: float = 0.5
     min_weight: float = 0.1
     top_k: int = 12
     max_phrase_words: int = 3
@@ -217,9 +223,11 @@ class Spinner:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        # A function word is only swapped within its class: its content-word senses are junk.
+        only = FUNCTION_WORD_SOURCES if word.lower() in FUNCTION_WORDS else None
         found: dict[str, Candidate] = {}
         for lemma, tag, prior in self._readings(word, participle):
-            for item in self._allowed(lemma, TAG_POS.get(tag)):
+            for item in self._allowed(lemma, TAG_POS.get(tag), only):
                 if (tag == "") != (item.pos == "x"):
                     continue
                 text = item.word if tag == "" else self.thesaurus.inflector.inflect(item.word, tag)
@@ -278,6 +286,8 @@ class Spinner:
                 choice = self._draw(options, rate, rng) if options else None
                 if choice is not None:
                     return choice, n
+        if token.text.lower() in FUNCTION_WORDS:
+            rate *= self.config.function_rate  # multi-word keys ("will be") keep the full rate
         options = self._eligible(token.text, self._participle(tokens, i))
         return (self._draw(options, rate, rng) if options else None), 1
 
@@ -291,8 +301,6 @@ class Spinner:
 
     def _eligible(self, word: str, participle: bool) -> list[Candidate]:
         options = list(self._candidates(word, participle))
-        if word.lower() in FUNCTION_WORDS:
-            options = [c for c in options if c.source == "phrase"]
         if self.config.held_out == "exclude":
             share = self.config.held_out_share
             options = [c for c in options if not is_held_out(c.lemma, c.text, share)]
@@ -300,8 +308,9 @@ class Spinner:
 
     def _rate_factor(self, text: str, token: Token) -> float:
         """Numbers are never spun; capitalised words inside a sentence (names) rarely."""
-        if any(ch.isdigit() for ch in token.text) or not token.text[0].isalpha() or len(token.text) < 3:
-            return 0.0  # numbers; and "s", "t", "of"-sized tokens (split contractions, initials)
+        short = len(token.text) < 3 and token.text.lower() not in FUNCTION_WORDS
+        if any(ch.isdigit() for ch in token.text) or not token.text[0].isalpha() or short:
+            return 0.0  # numbers; and "s", "t", "J"-sized tokens (split contractions, initials)
         if token.text.lower() in NUMBER_WORDS:
             return 0.0
         if token.text.isupper() and len(token.text) > 1:
@@ -325,8 +334,8 @@ class Spinner:
                 return option
         return options[-1]
 
-    def _allowed(self, lemma: str, pos: str | None):
-        sources = [s for s, w in self.config.sources.items() if w > 0]
+    def _allowed(self, lemma: str, pos: str | None, only: frozenset[str] | None = None):
+        sources = [s for s, w in self.config.sources.items() if w > 0 and (only is None or s in only)]
         return self.thesaurus.synonyms(lemma, pos=pos, sources=sources)
 
     def _readings(self, word: str, participle: bool) -> list[tuple[str, str, float]]:

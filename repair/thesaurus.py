@@ -4,9 +4,11 @@ Built by ``scripts/build_thesaurus.py`` into ``models/thesaurus/thesaurus.tsv.gz
 per lower-case lemma (a word or a phrase), then tab-separated ``word|pos|weight|source`` items
 sorted by weight. Sources, most trustworthy first: ``phrase`` (spinner phrase rewrites),
 ``wordnet`` (synset members of every sense), ``mythes``, ``similar`` (WordNet similar-to /
-also-see / verb-group), ``related`` (MyThes generic/similar/related terms), ``distrib``
-(corpus PPMI+SVD neighbours), ``twohop`` (synonyms of synonyms). POS is n/v/a/r, or ``x`` for
-phrase rewrites that are never inflected.
+also-see / verb-group), ``related`` (MyThes generic/similar/related terms), ``derived``
+(adverbs/adjectives through WordNet pertainyms: "fully" -> "totally"), ``closed`` (corpus
+neighbours of function words inside their grammatical class: "during" -> "throughout"),
+``distrib`` (corpus PPMI+SVD neighbours), ``twohop`` (synonyms of synonyms). POS is n/v/a/r,
+or ``x`` for phrase rewrites and closed-class items, which are never inflected.
 
 Lines are parsed lazily, so ``Thesaurus.load()`` costs one gzip read; the inverse index
 (``sources_of``) is built on first use.
@@ -23,7 +25,7 @@ from repair.errors import ModelNotFoundError
 from repair.inflect import TAG_POS, Inflector
 
 THESAURUS_FILE = "thesaurus.tsv.gz"
-SOURCES = ("phrase", "wordnet", "mythes", "similar", "related", "distrib", "twohop")
+SOURCES = ("phrase", "wordnet", "mythes", "similar", "related", "derived", "closed", "distrib", "twohop")
 
 
 @dataclass(frozen=True)

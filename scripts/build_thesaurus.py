@@ -15,6 +15,14 @@ Sources (each synonym keeps a tag and a weight; see repair/thesaurus.py for the 
   links the two lemmas within three hops.
 * ``phrase``   -- a short documented list of general phrase-level rewrites that article
   spinners favour (function-word expansions); see PHRASE_REWRITES.
+* ``closed``   -- closed-class neighbours: prepositions, conjunctions, connective and degree
+  adverbs, determiners, indefinite pronouns and complex prepositions ("according to") get
+  their nearest corpus neighbours *of the same grammatical class* (PPMI + SVD vectors of a
+  second pass where the multi-word items of CLOSED_CLASSES are single tokens). WordNet and
+  MyThes barely list function words, yet spinners swap them ("despite" -> "regardless of").
+* ``derived``  -- adverbs through their WordNet pertainyms: an adverb becomes the "-ly"
+  adverbs of its adjective's synonyms ("fully" -> full ~ total -> "totally"); relational
+  adjectives likewise through their nouns.
 
 Usage: python scripts/build_thesaurus.py [--corpus PATH] [--out models/thesaurus]
        [--distrib-tokens 12000000] [--no-distrib]
@@ -26,6 +34,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -44,12 +53,13 @@ POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 MYTHES_POS = {"(noun)": "n", "(verb)": "v", "(adj)": "a", "(adv)": "r"}
 TOKEN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 CASED_TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+PHRASE_TOKEN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?(?:_[a-z]+)*")
 
 # Weights per source: how readily a spinner would pick a synonym of this kind.
 WEIGHTS = {"wordnet": 1.0, "mythes": 0.9, "phrase": 0.9, "similar": 0.6, "related": 0.5,
-           "distrib": 0.35, "twohop": 0.2}
+           "derived": 0.4, "closed": 0.4, "distrib": 0.35, "twohop": 0.2}
 # Priority when one synonym comes from several sources: the most trustworthy tag wins.
-PRIORITY = ["phrase", "wordnet", "mythes", "similar", "related", "distrib", "twohop"]
+PRIORITY = ["phrase", "wordnet", "mythes", "similar", "related", "derived", "closed", "distrib", "twohop"]
 
 # General phrase-level rewrites that article spinners are known for (function words and
 # fixed expressions that WordNet does not list as synonyms). Generic English, not taken from
@@ -107,6 +117,86 @@ PHRASE_REWRITES: dict[str, list[str]] = {
 }
 
 
+# Closed grammatical classes (standard English grammar inventories, not taken from any document).
+# WordNet and MyThes hardly list these words, yet spinners swap them; each item gets its corpus
+# neighbours of the *same class* (source ``closed``), so that a preposition only ever becomes a
+# preposition. Multi-word items are joined into single tokens for their vector pass. The
+# commonest glue words (of, to, for, and, or, as, than, that) are left out: no neighbour of
+# theirs is a substitute.
+CLOSED_CLASSES: dict[str, str] = {
+    "preposition": """about above across after against along alongside amid amidst among amongst around
+        astride at atop before behind below beneath beside besides between beyond by concerning
+        considering despite during except excluding following from in including inside into near
+        notwithstanding on onto opposite outside over past pending per regarding round since through
+        throughout till toward towards under underneath unlike until upon versus via with within without
+        according_to ahead_of along_with apart_from as_of aside_from because_of by_means_of by_way_of
+        close_to compared_to compared_with due_to except_for in_accordance_with in_addition_to
+        in_case_of in_comparison_with in_conjunction_with in_favor_of in_favour_of in_front_of
+        in_light_of in_line_with in_lieu_of in_place_of in_relation_to in_respect_of in_response_to
+        in_spite_of in_terms_of in_the_course_of in_the_wake_of in_view_of instead_of irrespective_of
+        near_to next_to on_account_of on_behalf_of on_top_of out_of owing_to prior_to pursuant_to
+        regardless_of subsequent_to thanks_to together_with up_to when_it_comes_to with_regard_to
+        with_respect_to""",
+    "subordinator": """after although because before if lest once since though unless until till when
+        whenever where whereas wherever whether while whilst as_long_as as_soon_as even_if even_though
+        given_that in_order_that now_that provided_that so_long_as so_that""",
+    "purpose": "in_order_to so_as_to so_that in_order_that with_a_view_to",
+    "connective": """but yet however nevertheless nonetheless still though although moreover furthermore
+        additionally also besides likewise similarly too instead meanwhile otherwise therefore thus
+        hence consequently accordingly indeed further alternatively conversely regardless anyway
+        as_well in_addition in_fact on_the_other_hand as_a_result at_the_same_time by_contrast
+        even_so for_example for_instance in_contrast in_particular in_other_words""",
+    "determiner": """all another any both each either every few many much neither no several some such
+        certain various numerous most enough a_few a_lot_of a_number_of lots_of plenty_of a_couple_of
+        a_great_deal_of a_handful_of a_host_of the_majority_of a_variety_of a_range_of a_series_of""",
+    "pronoun": """anybody anyone anything everybody everyone everything nobody nothing somebody someone
+        something no_one""",
+    "degree": """very extremely highly really quite rather fairly pretty somewhat particularly especially
+        notably largely mostly mainly chiefly primarily principally nearly almost virtually practically
+        entirely fully totally completely wholly partly partially slightly barely hardly scarcely exactly
+        precisely approximately roughly increasingly more_and_more greatly considerably significantly
+        substantially""",
+    "time": """now currently presently nowadays recently lately newly already soon shortly later afterwards
+        afterward subsequently then previously formerly earlier again always often frequently usually
+        generally typically sometimes occasionally never ever immediately instantly directly promptly
+        quickly rapidly swiftly eventually finally ultimately right_now at_present at_the_moment so_far
+        in_the_past these_days for_now in_the_end at_last""",
+}
+# Opposites inside a class are close neighbours too ("before"/"after"): never offered.
+CLOSED_OPPOSITES = """before:after before:following before:subsequent_to after:prior_to after:ahead_of
+    above:below above:beneath above:under above:underneath over:under over:below over:beneath
+    with:without inside:outside into:out_of in:out_of on:off from:to from:into since:until since:till
+    ahead_of:behind in_front_of:behind prior_to:following prior_to:after all:no every:no all:none
+    any:no some:no many:few much:little most:few more:less more:fewer both:neither either:neither
+    always:never often:never often:rarely usually:rarely sometimes:never ever:never frequently:rarely
+    earlier:later previously:later previously:subsequently formerly:later before:later now:then
+    anyone:no_one anybody:nobody everyone:no_one everybody:nobody everything:nothing
+    something:nothing anything:nothing someone:no_one somebody:nobody everyone:nobody
+    anyone:nobody anybody:no_one because:although because:though because_of:despite
+    because_of:in_spite_of because_of:regardless_of thanks_to:despite thanks_to:in_spite_of
+    due_to:despite if:unless when:unless partly:fully partly:entirely partly:completely
+    partly:totally partly:wholly partially:fully partially:entirely partially:completely
+    partially:totally slightly:very slightly:extremely slightly:highly slightly:greatly
+    slightly:considerably slightly:significantly slightly:substantially barely:fully
+    hardly:very scarcely:very increasingly:decreasingly for:against with:against
+    along_with:without together_with:without including:excluding including:except
+    including:except_for including:apart_from including:aside_from including:excluding
+    also:instead""".split()
+
+
+def closed_class_items() -> dict[str, set[str]]:
+    """Item (words joined by "_") -> the closed classes it belongs to."""
+    classes: dict[str, set[str]] = collections.defaultdict(set)
+    for name, items in CLOSED_CLASSES.items():
+        for item in items.split():
+            classes[item].add(name)
+    return classes
+
+
+def closed_opposites() -> set[frozenset[str]]:
+    return {frozenset(pair.split(":")) for pair in CLOSED_OPPOSITES}
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -146,9 +236,12 @@ def unigram_counts(corpus: Path, cache: Path) -> tuple[collections.Counter, coll
 
 
 def word_vectors(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 40000,
-                 dims: int = 160) -> tuple[list[str], np.ndarray]:
-    """PPMI (window +-2, context smoothing 0.75) + truncated SVD vectors, unit length (cached)."""
-    target = cache / f"vectors_{max_tokens}_{vocab_size}_{dims}.npz"
+                 dims: int = 160, phrases: tuple[str, ...] = ()) -> tuple[list[str], np.ndarray]:
+    """PPMI (window +-2, context smoothing 0.75) + truncated SVD vectors, unit length (cached).
+
+    ``phrases`` (words joined by "_") are counted as single tokens ("according_to")."""
+    tag = f"_p{hashlib.sha1(' '.join(phrases).encode()).hexdigest()[:8]}" if phrases else ""
+    target = cache / f"vectors_{max_tokens}_{vocab_size}_{dims}{tag}.npz"
     if target.is_file():
         saved = np.load(target)
         return saved["vocab"].tolist(), saved["vectors"]
@@ -156,8 +249,9 @@ def word_vectors(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 4
     from scipy.sparse.linalg import svds
 
     tokens: list[str] = []
+    joiner = phrase_joiner(phrases)
     for text in corpus_texts(corpus):
-        tokens.extend(TOKEN_RE.findall(text.lower()))
+        tokens.extend(PHRASE_TOKEN_RE.findall(joiner(text.lower())))
         if len(tokens) >= max_tokens:
             break
     log(f"distrib: {len(tokens):,} tokens")
@@ -193,6 +287,39 @@ def word_vectors(corpus: Path, cache: Path, max_tokens: int, vocab_size: int = 4
     cache.mkdir(parents=True, exist_ok=True)
     np.savez(target, vocab=np.array(vocab), vectors=vectors)
     return vocab, vectors
+
+
+def phrase_joiner(phrases: tuple[str, ...]):
+    """A function that joins the words of each phrase with "_" in lower-case text (longest first)."""
+    if not phrases:
+        return lambda text: text
+    ordered = sorted(phrases, key=lambda p: (-len(p), p))
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(p.replace("_", " ")) for p in ordered) + r")\b")
+    return lambda text: pattern.sub(lambda m: m.group(0).replace(" ", "_"), text)
+
+
+def closed_class_pairs(vocab: list[str], vectors: np.ndarray, keep: int = 8, min_cos: float = 0.3):
+    """Yield (item, "x", neighbour, weight): the ``keep`` nearest corpus neighbours of each
+    closed-class item that share one of its classes (CLOSED_CLASSES), opposites excluded, in
+    both directions.
+
+    Ranking only inside the class keeps the output grammatical ("during" -> "throughout",
+    never "during" -> "weeks"); the cosine floor drops pairs the corpus does not support.
+    """
+    classes, opposites = closed_class_items(), closed_opposites()
+    index = {w: i for i, w in enumerate(vocab)}
+    items = sorted(w for w in classes if w in index)
+    sims = vectors[[index[w] for w in items]] @ vectors[[index[w] for w in items]].T
+    pairs: dict[tuple[str, str], float] = {}
+    for i, item in enumerate(items):
+        ranked = sorted(((float(sims[i, j]), other) for j, other in enumerate(items)
+                         if other != item and classes[item] & classes[other]
+                         and frozenset((item, other)) not in opposites), reverse=True)
+        for cos, other in ranked[:keep]:
+            if cos >= min_cos:  # substitutability is symmetric: keep both directions
+                pairs[(item, other)] = pairs[(other, item)] = cos
+    for (item, other), cos in sorted(pairs.items()):
+        yield item.replace("_", " "), "x", other.replace("_", " "), WEIGHTS["closed"] * cos
 
 
 def nearest(vocab: list[str], vectors: np.ndarray, top: int, rows: list[int] | None = None):
@@ -323,6 +450,60 @@ def wordnet_pairs(wordnet: Path, proper_ok):
                     for word in synsets[(target_pos, target)][0]:
                         if word.lower() != lemma:
                             yield lemma, pos, word, WEIGHTS["similar"] * decay, "similar"
+
+
+def pertainyms(wordnet: Path) -> dict[tuple[str, str], set[str]]:
+    """(adverb or adjective, pos) -> the words its WordNet pertainym pointers name, per word
+    ("fully"/r -> {"full"}, "economic"/a -> {"economy"}). Pointer "\\" with source/target
+    word numbers; 0 means every member."""
+    members = {key: words for key, (words, _) in read_synsets(wordnet).items()}
+    out: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    for pos in ("a", "r"):
+        for line in (wordnet / f"data.{POS_FILES[pos]}").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split(" | ")[0].split()
+            count = int(fields[3], 16)
+            words = [clean_lemma(fields[4 + 2 * i]).lower() for i in range(count)]
+            at = 4 + 2 * count
+            for i in range(int(fields[at])):
+                symbol, offset, target_pos, numbers = fields[at + 1 + 4 * i: at + 5 + 4 * i]
+                if symbol != "\\":
+                    continue
+                target_pos = "a" if target_pos == "s" else target_pos
+                source, target = int(numbers[:2], 16), int(numbers[2:], 16)
+                targets = members[(target_pos, offset)]
+                bases = targets if target == 0 else targets[target - 1:target]
+                for word in words if source == 0 else words[source - 1:source]:
+                    out[(word, pos)].update(b.lower() for b in bases)
+    return out
+
+
+def derived_pairs(wordnet: Path, table: dict, limit: int = 12):
+    """Yield (word, pos, other, weight): adverbs (and relational adjectives) whose pertainym
+    bases are thesaurus synonyms ("fully" -> full ~ total -> "totally").
+
+    WordNet files "fully" and "totally" under different adverb synsets, but their adjectives
+    share one; spinners look up the adjective's synonyms and add "-ly". The ``limit`` strongest
+    per word are kept."""
+    direct_sources = {"wordnet", "mythes", "similar"}
+    pert = pertainyms(wordnet)
+    derived_from: dict[tuple[str, str, str], set[str]] = collections.defaultdict(set)
+    for (word, pos), bases in pert.items():
+        for base in bases:
+            derived_from[(base, "a" if pos == "r" else "n", pos)].add(word)
+    for (word, pos), bases in sorted(pert.items()):
+        base_pos = "a" if pos == "r" else "n"
+        found: dict[str, float] = {}
+        for base in bases:
+            for synonym, (weight, source) in table.get((base, base_pos), {}).items():
+                if source not in direct_sources:
+                    continue
+                for other in derived_from.get((synonym.lower(), base_pos, pos), ()):
+                    if other != word:
+                        found[other] = max(found.get(other, 0.0), weight)
+        for other in sorted(found, key=lambda w: (-found[w], w))[:limit]:
+            yield word, pos, other, WEIGHTS["derived"] * found[other]
 
 
 def language_name_pairs(wordnet: Path):
@@ -540,8 +721,12 @@ def build_table(args, counts, lower, inflector) -> dict:
     log(f"kept in corpus vocabulary: {len(table):,} keys")
     for lemma, pos, word, weight in reverse_related(table, counts, lower):
         add(table, lemma, pos, word, weight, "related")
+    derived = [item for item in derived_pairs(args.wordnet, table) if keep_key(item[0]) and keep_key(item[2])]
     for lemma, pos, word, weight in two_hop(table, keep_key, counts):
         add(table, lemma, pos, word, weight, "twohop")
+    for lemma, pos, word, weight in derived:
+        add(table, lemma, pos, word, weight, "derived")
+    log(f"pertainym-derived pairs: {len(derived):,}")
     if not args.no_distrib:
         neighbours = distributional_neighbours(args.corpus, args.cache, args.distrib_tokens)
         for lemma, pos, word, weight in distributional_pairs(neighbours, inflector, common_words):
@@ -551,6 +736,12 @@ def build_table(args, counts, lower, inflector) -> dict:
         for lemma, pos, word, weight in confirmed:
             add(table, lemma, pos, word, weight, "distrib")
         log(f"corpus neighbours confirmed by the thesaurus graph: {len(confirmed):,}")
+        joined = tuple(sorted(item for item in closed_class_items() if "_" in item))
+        vocab, vectors = word_vectors(args.corpus, args.cache, args.distrib_tokens, phrases=joined)
+        closed = list(closed_class_pairs(vocab, vectors))
+        for lemma, pos, word, weight in closed:
+            add(table, lemma, pos, word, weight, "closed")
+        log(f"closed-class neighbours: {len(closed):,}")
     for lemma, rewrites in PHRASE_REWRITES.items():
         for rank, word in enumerate(rewrites):
             if word != lemma:

@@ -105,6 +105,34 @@ def test_sources_are_selectable(thesaurus):
     assert {"twohop"} <= {c.source for w in ("security", "law", "organization") for c in broad.candidates(w)}
 
 
+def test_function_words_only_swap_within_their_class(thesaurus):
+    broad = Spinner(thesaurus, SpinConfig.preset("broad"))
+    options = broad.candidates("during")
+    assert "throughout" in {c.text for c in options}
+    assert {c.source for c in options} <= {"phrase", "closed"}  # no WordNet junk senses
+    assert "Throughout" in {c.text for c in broad.candidates("During")}
+    restorer = Spinner(thesaurus, SpinConfig.preset("restorer"))
+    assert "closed" not in {c.source for c in restorer.candidates("during")}
+
+
+def test_short_function_words_are_spun_and_deterministic(thesaurus):
+    spinner = Spinner(thesaurus, SpinConfig.preset("broad", rate=1.0, function_rate=1.0))
+    text = "We have met in Paris during the talks, but anyone can see it."
+    first = spinner.spin(text, seed=5)
+    assert first == spinner.spin(text, seed=5)
+    changed = {s.clean.lower() for s in first.substitutions}
+    assert {"we have", "in", "during", "but", "anyone"} <= changed  # two-letter "in"/"we" too
+    assert apply_substitutions(text, first.substitutions) == first.spun
+
+
+def test_function_rate_zero_leaves_function_words(thesaurus):
+    spinner = Spinner(thesaurus, SpinConfig.preset("broad", rate=1.0, function_rate=0.0))
+    text = "He left during the talks, but in the end nobody could see it."
+    for seed in range(4):
+        changed = {s.clean.lower() for s in spinner.spin(text, seed=seed).substitutions}
+        assert not changed & {"during", "but", "in"}
+
+
 def test_held_out_types_excluded(thesaurus):
     config = SpinConfig(rate=1.0, held_out="exclude", held_out_share=0.5)
     for seed in range(4):
