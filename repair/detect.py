@@ -503,6 +503,29 @@ def build_scorer(
     return LexiconScorer(NgramModel.load(root), source, calibration, config)
 
 
-def load_detector(root: Path) -> LexiconDetector:
-    """The shipped detector from the models folder ``root``."""
-    return LexiconDetector(build_scorer(root))
+# Detectors ``load_detector`` can build; $UNSPIN_DETECTOR picks one (like $UNSPIN_MODELS picks
+# the folder), so `unspin detect`/`bench` can measure the trained ones without a code change.
+DETECTORS = ("lexicon", "tagger", "combined")
+DEFAULT_DETECTOR = "lexicon"
+
+
+def load_detector(root: Path, kind: str | None = None):
+    """The shipped detector from the models folder ``root``.
+
+    Args:
+        root: models folder.
+        kind: one of DETECTORS; None reads $UNSPIN_DETECTOR, else DEFAULT_DETECTOR (see
+            models/detector/MODEL_CARD.md for why the lexicon detector is the default).
+    """
+    import os
+
+    kind = kind or os.environ.get("UNSPIN_DETECTOR") or DEFAULT_DETECTOR
+    if kind == "lexicon":
+        return LexiconDetector(build_scorer(root))
+    from repair import tagger
+
+    if kind == "tagger":
+        return tagger.load_tagger(Path(root))
+    if kind == "combined":
+        return tagger.load_combined(Path(root))
+    raise ValueError(f"unknown detector {kind!r}; choose from {list(DETECTORS)}")

@@ -66,10 +66,15 @@ class PieceCodec:
 
 @dataclass(frozen=True)
 class PassageCalibrator:
-    """Logistic regression from word-probability features to a passage probability."""
+    """Logistic regression from word-probability features to a passage probability.
 
-    weights: tuple[float, ...] = (0.0, 0.0, 12.0, 0.0, 0.0, 0.0)
+    ``prior`` is the share of spun passages the fit was weighted to: the score is
+    P(spun | words) when that share of the input is spun.
+    """
+
+    weights: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     bias: float = -4.0
+    prior: float = 0.5
 
     def score(self, probs: np.ndarray) -> float:
         z = float(np.dot(self.weights, passage_features(probs))) + self.bias
@@ -96,20 +101,24 @@ class TaggerSettings:
 
 
 def passage_features(probs: np.ndarray) -> np.ndarray:
-    """Summary of a paragraph's word probabilities: max, mean, flagged share, top-3 mean, count, log n.
+    """Summary of a paragraph's word probabilities for the passage calibrator.
 
-    The flagged share uses 0.5; the count term lets long paragraphs with one stray word stay low.
+    Max logit, top-3 mean logit, log(1 + expected substitutions), log(1 + words at 0.5 or
+    more), mean probability, log length. Logits rather than probabilities, so 0.99 and 0.9999
+    stay apart (a confident substitution is strong passage evidence); the length term lets a
+    long clean article with one borderline word stay low.
     """
     if probs.size == 0:
         return np.zeros(6)
-    top3 = np.sort(probs)[-3:]
+    logits = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1.0))
+    top3 = np.sort(logits)[-3:]
     return np.array(
         [
-            probs.max(),
-            probs.mean(),
-            float((probs >= 0.5).mean()),
+            logits.max(),
             top3.mean(),
-            min(float((probs >= 0.5).sum()), 10.0) / 10.0,
+            math.log1p(float(probs.sum())),
+            math.log1p(float((probs >= 0.5).sum())),
+            float(probs.mean()),
             math.log1p(probs.size) / 5.0,
         ]
     )
@@ -424,3 +433,121 @@ def load_tagger_from(folder: Path, models_root: Path) -> Tagger:
 def load_tagger(models_root: Path, subdir: str = "detector") -> Tagger:
     """The shipped tagger under ``models_root/subdir``."""
     return load_tagger_from(Path(models_root) / subdir, models_root)
+
+
+# Per-word evidence the fused detector weighs (columns of ``fusion_features``).
+FUSION_FEATURES = ("tagger_logit", "lexicon_span_logit", "lexicon_prob_logit", "lexicon_candidate", "bias")
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Logistic regression from per-word evidence (FUSION_FEATURES) to P(word substituted).
+
+    Fitted on validation rows by ``repair.train_detector.fit_fusion``; the word threshold and
+    the passage calibrator are fitted on the fused probabilities.
+    """
+
+    weights: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 0.0)
+    word_threshold: float = 0.5
+    calibrator: PassageCalibrator = field(default_factory=PassageCalibrator)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def fusion_features(words: Sequence[Unit], probs: np.ndarray, analysis, span_calibration: Sequence[float]) -> np.ndarray:
+    """One row per word: the tagger's logit plus the lexicon's evidence for the phrase covering it.
+
+    A word no lexicon phrase covers (no thesaurus original fits) gets zeros in the lexicon
+    columns and 0 in ``lexicon_candidate``, so the fit learns how much to trust the tagger alone.
+
+    Args:
+        words: the tagger's words of the paragraph.
+        probs: the tagger's word probabilities.
+        analysis: ``repair.detect.Analysis`` of the same paragraph.
+        span_calibration: ``Calibration.span`` (a, b): ``a * candidate logit + b`` is the span logit.
+    """
+    x = np.zeros((len(words), len(FUSION_FEATURES)))
+    x[:, 0] = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1.0))
+    x[:, 4] = 1.0
+    a, b = span_calibration
+    starts = np.array([w.start for w in words])
+    ends = np.array([w.end for w in words])
+    for verdict in analysis.verdicts:
+        candidate = verdict.best.candidate
+        covered = (starts < candidate.end) & (candidate.start < ends)
+        span_logit = min(max(a * verdict.best.logit + b, -12.0), 12.0)
+        # Overlapping phrases are excluded by the analysis, so each word has at most one verdict.
+        x[covered, 1] = span_logit
+        x[covered, 2] = _logit(verdict.prob)
+        x[covered, 3] = 1.0
+    return x
+
+
+def fused_spans(paragraph: str, words: Sequence[Unit], tagger_probs: np.ndarray, probs: np.ndarray, analysis, threshold: float) -> list[Span]:
+    """Flagged runs of words, each with the tagger's probability and the corpus's reason."""
+    from repair.detect import reason
+
+    spans = []
+    for span in flagged_spans(paragraph, words, probs, threshold):
+        inside = [i for i, w in enumerate(words) if span.start <= w.start and w.end <= span.end]
+        why = [f"tagger {max(tagger_probs[i] for i in inside):.2f}"]
+        why += [reason(v) for v in analysis.verdicts if v.best.candidate.start < span.end and span.start < v.best.candidate.end]
+        spans.append(Span(span.start, span.end, span.text, span.score, f"combined {span.score:.2f}: " + "; ".join(why)))
+    return spans
+
+
+class CombinedDetector:
+    """The tagger's word probabilities fused with the lexicon detector's corpus evidence.
+
+    Args:
+        tagger: the trained word tagger.
+        scorer: ``repair.detect.LexiconScorer`` (n-gram model, thesaurus, calibration).
+        fusion: fitted fusion weights, word threshold and passage calibrator.
+        passage_threshold: passage score at or above which ``spun`` is set.
+    """
+
+    def __init__(self, tagger: Tagger, scorer, fusion: Fusion, passage_threshold: float = 0.5):
+        self.tagger = tagger
+        self.scorer = scorer
+        self.fusion = fusion
+        self.passage_threshold = passage_threshold
+        self._weights = np.array(fusion.weights, dtype=np.float64)
+
+    def word_probs(self, paragraphs: Sequence[str]) -> list[tuple[list[Unit], np.ndarray, np.ndarray, object]]:
+        """Words, tagger probabilities, fused probabilities and the lexicon analysis per paragraph."""
+        out = []
+        for paragraph, (words, probs) in zip(paragraphs, self.tagger.word_probs(paragraphs)):
+            analysis = self.scorer.analyse(paragraph)
+            x = fusion_features(words, probs, analysis, self.scorer.calibration.span)
+            fused = 1.0 / (1.0 + np.exp(-np.clip(x @ self._weights, -40, 40)))
+            out.append((words, probs, fused, analysis))
+        return out
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
+        """One report per paragraph: calibrated passage score and flagged spans with reasons."""
+        reports = []
+        for paragraph, (words, tagger_probs, probs, analysis) in zip(paragraphs, self.word_probs(paragraphs)):
+            score = self.fusion.calibrator.score(probs) if len(words) else 0.0
+            spans = fused_spans(paragraph, words, tagger_probs, probs, analysis, self.fusion.word_threshold)
+            reports.append(DetectionReport(round(score, 6), score >= self.passage_threshold, tuple(spans), self.passage_threshold, len(words)))
+        return reports
+
+
+def fusion_from_dict(data: dict) -> Fusion:
+    calibrator = PassageCalibrator(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["calibrator"].items()})
+    return Fusion(tuple(data["weights"]), float(data["word_threshold"]), calibrator)
+
+
+def load_combined(models_root: Path, subdir: str = "detector") -> CombinedDetector:
+    """The shipped tagger fused with the lexicon scorer; needs a ``fusion`` entry in its config."""
+    from repair.detect import build_scorer
+
+    folder = Path(models_root) / subdir
+    tagger = load_tagger_from(folder, models_root)
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    if "fusion" not in config:
+        raise ModelNotFoundError(f"{folder / CONFIG_FILE} has no fitted fusion; run 'unspin train detector'")
+    return CombinedDetector(tagger, build_scorer(models_root), fusion_from_dict(config["fusion"]), tagger.settings.passage_threshold)

@@ -71,7 +71,9 @@ def add_detector(targets) -> None:
     parser.add_argument("--seed", type=int, help="seed for sampling, init and batch order")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--passage-prior", type=float, help="share of spun passages the passage score is calibrated to")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
+    parser.add_argument("--evaluate-only", action="store_true", help="no training: calibrate, fuse with the lexicon and evaluate the run folder's checkpoint")
     parser.set_defaults(run=run_detector)
 
 
@@ -80,7 +82,7 @@ def run_detector(args: argparse.Namespace) -> int:
 
     from repair.train_detector import TrainConfig, train_detector
 
-    names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed")
+    names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed", "passage_prior")
     config = replace(TrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
     train_detector(
         config,
@@ -95,6 +97,7 @@ def run_detector(args: argparse.Namespace) -> int:
         device_name=args.device,
         fresh=args.fresh,
         log=log,
+        evaluate_only=args.evaluate_only,
     )
     return 0
 
