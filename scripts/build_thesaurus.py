@@ -19,7 +19,9 @@ Sources (each synonym keeps a tag and a weight; see repair/thesaurus.py for the 
   adverbs, determiners, indefinite pronouns and complex prepositions ("according to") get
   their nearest corpus neighbours *of the same grammatical class* (PPMI + SVD vectors of a
   second pass where the multi-word items of CLOSED_CLASSES are single tokens). WordNet and
-  MyThes barely list function words, yet spinners swap them ("despite" -> "regardless of").
+  MyThes barely list function words, yet spinners swap them ("despite" -> "regardless of");
+  plus the WordNet/MyThes synonyms of a closed-class item that are in its class ("under" ->
+  "below").
 * ``derived``  -- adverbs through their WordNet pertainyms: an adverb becomes the "-ly"
   adverbs of its adjective's synonyms ("fully" -> full ~ total -> "totally"); relational
   adjectives likewise through their nouns.
@@ -320,6 +322,27 @@ def closed_class_pairs(vocab: list[str], vectors: np.ndarray, keep: int = 8, min
                 pairs[(item, other)] = pairs[(other, item)] = cos
     for (item, other), cos in sorted(pairs.items()):
         yield item.replace("_", " "), "x", other.replace("_", " "), WEIGHTS["closed"] * cos
+
+
+def closed_thesaurus_pairs(table: dict):
+    """Yield (item, "x", synonym, weight) for WordNet/MyThes synonyms of a closed-class item
+    that are closed-class items of the same class ("under" -> "below", "about" -> "around").
+
+    Function words are only swapped through ``x`` items; their thesaurus entries are mostly
+    junk senses ("in" -> "inch"), but the ones that stay inside the class are real swaps."""
+    classes, opposites = closed_class_items(), closed_opposites()
+    direct_sources = {"wordnet", "mythes", "similar", "related"}
+    for item in sorted(classes):
+        lemma = item.replace("_", " ")
+        found: dict[str, float] = {}
+        for pos in ("n", "v", "a", "r"):
+            for word, (weight, source) in table.get((lemma, pos), {}).items():
+                other = word.lower().replace(" ", "_")
+                if (source in direct_sources and other != item and classes.get(other, set()) & classes[item]
+                        and frozenset((item, other)) not in opposites):
+                    found[other] = max(found.get(other, 0.0), weight)
+        for other, weight in sorted(found.items()):
+            yield lemma, "x", other.replace("_", " "), WEIGHTS["closed"] * min(1.0, 0.5 + weight)
 
 
 def nearest(vocab: list[str], vectors: np.ndarray, top: int, rows: list[int] | None = None):
@@ -738,7 +761,7 @@ def build_table(args, counts, lower, inflector) -> dict:
         log(f"corpus neighbours confirmed by the thesaurus graph: {len(confirmed):,}")
         joined = tuple(sorted(item for item in closed_class_items() if "_" in item))
         vocab, vectors = word_vectors(args.corpus, args.cache, args.distrib_tokens, phrases=joined)
-        closed = list(closed_class_pairs(vocab, vectors))
+        closed = list(closed_class_pairs(vocab, vectors)) + list(closed_thesaurus_pairs(table))
         for lemma, pos, word, weight in closed:
             add(table, lemma, pos, word, weight, "closed")
         log(f"closed-class neighbours: {len(closed):,}")
