@@ -123,14 +123,15 @@ PHRASE_REWRITES: dict[str, list[str]] = {
 # WordNet and MyThes hardly list these words, yet spinners swap them; each item gets its corpus
 # neighbours of the *same class* (source ``closed``), so that a preposition only ever becomes a
 # preposition. Multi-word items are joined into single tokens for their vector pass. The
-# commonest glue words (of, to, for, and, or, as, than, that) are left out: no neighbour of
-# theirs is a substitute.
+# commonest glue words (of, to, for, and, or, as, than, that) and the core prepositions (in, on,
+# at, by, with, from) are left out: they are so polysemous that their corpus neighbours are
+# hubs, not substitutes ("in" -> "near", "following", "except"...).
 CLOSED_CLASSES: dict[str, str] = {
     "preposition": """about above across after against along alongside amid amidst among amongst around
-        astride at atop before behind below beneath beside besides between beyond by concerning
-        considering despite during except excluding following from in including inside into near
-        notwithstanding on onto opposite outside over past pending per regarding round since through
-        throughout till toward towards under underneath unlike until upon versus via with within without
+        astride atop before behind below beneath beside besides between beyond concerning
+        considering despite during except excluding following including inside into near
+        notwithstanding onto opposite outside over past pending per regarding round since through
+        throughout till toward towards under underneath unlike until upon versus via within without
         according_to ahead_of along_with apart_from as_of aside_from because_of by_means_of by_way_of
         close_to compared_to compared_with due_to except_for in_accordance_with in_addition_to
         in_case_of in_comparison_with in_conjunction_with in_favor_of in_favour_of in_front_of

@@ -53,3 +53,12 @@ def test_pertainyms_link_adverbs_to_adjectives(build):
     pert = build.pertainyms(Path("/usr/share/wordnet"))
     assert "full" in pert[("fully", "r")]
     assert "quick" in pert[("quickly", "r")]
+
+
+def test_closed_items_keep_only_same_class_thesaurus_synonyms(build):
+    # "under"'s WordNet entry mixes junk senses with real swaps; only the preposition stays.
+    table = {("under", "r"): {"below": (0.8, "wordnet"), "nether": (0.6, "wordnet"), "above": (0.5, "similar")},
+             ("under", "a"): {"lower": (0.7, "mythes")}, ("during", "n"): {"throughout": (0.3, "twohop")}}
+    pairs = {(a, b): (pos, w) for a, pos, b, w in build.closed_thesaurus_pairs(table)}
+    assert set(pairs) == {("under", "below")}  # opposites, non-class words and two-hop left out
+    assert pairs[("under", "below")][0] == "x" and 0 < pairs[("under", "below")][1] <= build.WEIGHTS["closed"]
