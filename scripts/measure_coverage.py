@@ -7,7 +7,10 @@ Usage: python scripts/measure_coverage.py [--tsv seeds/003_substitutions.tsv] [-
 The TSV (original<TAB>spun[<TAB>count], '#' comments) is a hand alignment of seed 003 with its
 likely original. It is used here only to measure; nothing in it feeds the thesaurus.
 A type counts as covered when the spun word is among ``Spinner.candidates(original)``
-(case-insensitive), with or without a preceding auxiliary (participles).
+(case-insensitive), with or without a preceding auxiliary (participles). Candidates are what
+``Spinner.spin`` can draw: a function word (``repair.spin.FUNCTION_WORDS``) only has its
+``phrase`` and ``closed`` items, so e.g. "under" -> "below" counts only through a same-class
+item, never through a WordNet sense the spinner would not use.
 """
 from __future__ import annotations
 
