@@ -2,6 +2,8 @@
 
 Text is processed paragraph by paragraph (one line each); a paragraph the detector calls
 clean and the glossary leaves alone is returned untouched without running the restorer.
+One step looks across paragraphs: an acronym the glossary repaired is repaired wherever it
+recurs in the same text (``repair.document``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from repair import text as textutil
+from repair.document import propagate_acronyms
 from repair.merge import apply_edits, merge_edits, shift_edits
 from repair.results import DetectionReport, Edit, RepairResult, Span
 
@@ -60,6 +63,19 @@ def combine_reports(
     return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words)
 
 
+class TermFinders:
+    """Several term finders read as one; where their edits overlap, the earlier finder wins."""
+
+    def __init__(self, finders: Sequence[TermFinder]):
+        self.finders = list(finders)
+
+    def find(self, paragraph: str) -> list[Edit]:
+        edits: list[Edit] = []
+        for finder in self.finders:
+            edits += [e for e in finder.find(paragraph) if all(e.end <= o.start or e.start >= o.end for o in edits)]
+        return sorted(edits, key=lambda e: e.start)
+
+
 def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
     """Spans not already covered by an edit (the glossary has handled those)."""
     return [s for s in spans if all(s.end <= e.start or s.start >= e.end for e in edits)]
@@ -88,10 +104,16 @@ class Repairer:
         from repair.glossary import Glossary
         from repair.paths import models_dir
         from repair.restore import load_restorer
+        from repair.titles import TITLES_FILE, TitleIndex
 
         root = Path(models) if models else models_dir()
         restorers = [load_restorer(root)] if config.use_model else []
-        return cls(detector=load_detector(root), glossary=Glossary.load(root), restorers=restorers, config=config)
+        finders: list[TermFinder] = [Glossary.load(root)]
+        titles = root / "glossary" / TITLES_FILE
+        if titles.is_file():  # optional: models folders built before it existed still load
+            finders.append(TitleIndex.load(titles))
+        glossary = TermFinders(finders)
+        return cls(detector=load_detector(root), glossary=glossary, restorers=restorers, config=config)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model)."""
@@ -118,9 +140,12 @@ class Repairer:
         results = []
         for text, segments in zip(texts, segments_per_text):
             paragraph_reports = [next(reports) for _ in segments]
+            per_paragraph = [self.repair_paragraph(s.text, r) for s, r in zip(segments, paragraph_reports)]
+            per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
             edits: list[Edit] = []
-            for segment, report in zip(segments, paragraph_reports):
-                edits.extend(shift_edits(self.repair_paragraph(segment.text, report), segment.start))
+            for segment, paragraph_edits in zip(segments, per_paragraph):
+                kept = [e for e in paragraph_edits if e.confidence >= self.config.min_confidence]
+                edits.extend(shift_edits(kept, segment.start))
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection))
         return results

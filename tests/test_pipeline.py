@@ -6,7 +6,7 @@ import pytest
 from repair.detect import LexiconDetector, build_scorer
 from repair.errors import ModelNotFoundError
 from repair.paths import models_dir
-from repair.pipeline import Repairer
+from repair.pipeline import RepairConfig, Repairer
 from repair.restore import LexiconRestorer
 
 CLEAN_SEEDS = ("000", "001", "004")
@@ -116,3 +116,23 @@ def test_repairer_load_repairs_with_the_shipped_defaults():
     assert "against the government" in result.text
     assert "will be held" in result.text
     assert all(result.text.count(word) == SPUN.count(word) for word in ("Monday", "capital", "ministry added"))
+
+
+GARBLED_MT = (
+    "The position was stated by Premier Sergei Lavrov in a call with the NTO (North Atlantic Treaty "
+    "Organization) on Friday.\n"
+    "Later the ministry said the NATO summit would go ahead, and that the NAO had been informed."
+)
+
+
+def test_shipped_glossary_repairs_titles_and_carries_acronym_repairs_through_the_document():
+    try:
+        repairer = Repairer.load(config=RepairConfig(use_model=False))
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+    result = repairer.repair(GARBLED_MT)
+    changed = [(e.old, e.new) for e in result.edits]
+    assert ("Premier", "Foreign Minister") in changed
+    assert ("NTO", "NATO") in changed and ("NAO", "NATO") in changed
+    assert result.text.count("NATO") == 3
+    assert repairer.repair(result.text).text == result.text  # repaired text stays as it is
