@@ -5,13 +5,15 @@ It imitates what article spinners and cheap paraphrasers do to news text:
 * a word is replaced by a synonym of *any* of its senses ("security" -> "safety"), re-inflected
   to the original form ("said" -> "mentioned", "nations" <- "countries");
 * multi-word keys and expansions ("we have" -> "we now have", "year" -> "12 months");
-* function words are only touched through the phrase rewrites ("against" -> "in opposition to");
+* function words are only touched through the phrase rewrites ("against" -> "in opposition to")
+  and same-class swaps (``closed`` items: "during" -> "throughout"), at ``function_rate``;
 * capitalised words inside a sentence (names, organisations) are hit at a much lower rate;
   numbers are left alone.
 
 Which thesaurus sources may be drawn from, and how strongly, is a ``SpinConfig`` setting:
 ``SOURCE_PRESETS["restorer"]`` is the narrow set a restorer proposes from, ``"broad"`` adds
-two-hop and corpus-neighbour substitutions, for training a detector on unseen kinds.
+two-hop, corpus-neighbour, closed-class and pertainym-derived substitutions, for training a
+detector on unseen kinds.
 Every substitution is recorded with offsets in both texts (``Substitution``), so that
 ``apply_substitutions(clean, subs) == spun`` and ``revert_substitutions(spun, subs) == clean``.
 """
