@@ -30,7 +30,8 @@ Usage: python scripts/build_thesaurus.py [--corpus PATH] [--out models/thesaurus
        [--distrib-tokens 12000000] [--no-distrib]
 Intermediate corpus statistics (counts, both vector spaces, neighbours) are cached in
 .cache/thesaurus/; a fresh build takes about 5 minutes on one core, a cached one about 1.5.
-The output is byte-identical between runs (fixed SVD seed, sorted output, gzip mtime 0).
+Rebuilt from the same cache the output is byte-identical (sorted output, gzip mtime 0); fresh
+vectors (fixed SVD seed) can differ in the last digits between BLAS builds.
 """
 from __future__ import annotations
 
