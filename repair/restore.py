@@ -67,9 +67,10 @@ def proposals(paragraph: str, analysis: Analysis, spans: Sequence[Span]) -> list
 
 def load_restorer(root: Path, config: LexiconConfig = LexiconConfig()):
     """The shipped restorer from the models folder ``root``: the trained model restorer
-    (``repair.seq2seq``) when ``root/restorer`` holds one, else the lexicon restorer."""
+    (``repair.seq2seq``; encoder-decoder or span labeller, as ``root/restorer/config.json``
+    says) when ``root/restorer`` holds one, else the lexicon restorer."""
     if (Path(root) / "restorer" / "config.json").is_file():
-        from repair.seq2seq import load_model_restorer
+        from repair.seq2seq import load_any_restorer
 
-        return load_model_restorer(root)
+        return load_any_restorer(root)
     return LexiconRestorer(build_scorer(root, config))

@@ -28,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -645,3 +645,530 @@ def load_frozen_base(model) -> None:
 def load_model_restorer(root: Path) -> ModelRestorer:
     """``root`` is the models folder; the restorer lives in ``root/restorer``."""
     return ModelRestorer.load(Path(root) / "restorer", models_root=Path(root))
+
+
+# ==============================================================================================
+# The encoder-decoder restorer (kind "seq2seq").
+#
+# * Encoder: the bottom ``keep_layers`` of all-MiniLM-L6-v2 over the sentence with every flagged
+#   region wrapped in ``[unused0] … [unused1]`` (the same windows as the span labeller above).
+# * Decoder: a small BERT decoder (causal self-attention + cross-attention), its layers started
+#   from MiniLM's unused top layers; input and output word embeddings are MiniLM's frozen
+#   WordPiece matrix (never shipped). One decoder sequence per region:
+#   ``[CLS] <spun words> [unused2] <original words> [SEP]`` -- the spun words are a prompt that
+#   says which marked region is meant (and make copying easy); only what follows ``[unused2]``
+#   is generated and scored. Regions are scored independently, so all regions of a batch run in
+#   one decoder pass and the combination weights can be tuned on cached scores.
+# * Guided decoding: candidates = copy ∪ pair-prior originals ∪ thesaurus originals (inflected)
+#   ∪ the decoder's own top-k-start greedy outputs (so it can propose words no list holds).
+#   Score = decoder log P(candidate) + prior_weight * log prior + copy_bonus * [copy];
+#   confidence = the winner's softmax share among the candidates (at ``temperature``).
+# * Faithfulness: candidates that drop or change a protected word (numbers, acronyms, names) or
+#   change the digits are removed before scoring; copy always stays, so the worst case is no edit.
+
+PROMPT_SEP = "[unused2]"
+SEQ2SEQ_KIND = "seq2seq"
+JOINER_RE = re.compile(r"\s*([-'’/])\s*")
+
+
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Architecture, decoding and prior settings of the encoder-decoder restorer (``config.json``).
+
+    Args:
+        keep_layers: MiniLM layers used as the encoder (from the bottom).
+        frozen_layers: encoder layers (from the bottom) kept at their pretrained values and read
+            from the package at load time; the rest are fine-tuned and shipped.
+        decoder_layers: decoder depth; layer i starts from MiniLM layer ``keep_layers + i``.
+        max_tokens: longest encoder input.
+        max_prompt: longest spun-region prompt (pieces); longer regions are not restored.
+        max_target: longest generated original (pieces).
+        first_tokens: the decoder proposes this many outputs (greedy after each of its top first pieces).
+        max_candidates: candidates scored per region (copy and the decoder's own come first).
+        prior_weight, copy_bonus, temperature: the score combination, tuned on validation.
+        pair_count_scale: pair counts are divided by this (a count of 1 is weak evidence).
+        thesaurus_count, self_count, prior_floor: pseudo-counts of the prior.
+        shards: weight file names, filled in when saved.
+    """
+
+    kind: str = SEQ2SEQ_KIND
+    keep_layers: int = 4
+    frozen_layers: int = 2
+    decoder_layers: int = 2
+    max_tokens: int = 64
+    max_prompt: int = 12
+    max_target: int = 8
+    first_tokens: int = 3
+    max_candidates: int = 10
+    prior_weight: float = 0.5
+    copy_bonus: float = 1.0
+    temperature: float = 1.0
+    pair_count_scale: float = 1.0
+    thesaurus_count: float = 0.3
+    self_count: float = 1.0
+    prior_floor: float = 0.01
+    shards: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Seq2SeqConfig":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["shards"] = tuple(known.get("shards", ()))
+        return cls(**known)
+
+
+class EncoderDecoder(torch.nn.Module):
+    """MiniLM encoder + small BERT decoder sharing MiniLM's (frozen) word embeddings."""
+
+    def __init__(self, encoder, decoder, hidden: int):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.transform = torch.nn.Sequential(
+            torch.nn.Linear(hidden, hidden), torch.nn.GELU(), torch.nn.LayerNorm(hidden, eps=1e-12)
+        )
+        self.bias = torch.nn.Parameter(torch.zeros(encoder.config.vocab_size))
+
+    def encode(self, ids, mask):
+        return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+
+    def decode(self, ids, mask, memory, memory_mask):
+        """Decoder hidden states (causal) attending to ``memory`` (encoder states per sequence)."""
+        return self.decoder(
+            input_ids=ids, attention_mask=mask, encoder_hidden_states=memory, encoder_attention_mask=memory_mask
+        ).last_hidden_state
+
+    def logits(self, hidden):
+        """Output logits over WordPiece, tied to the frozen input embeddings."""
+        return self.transform(hidden) @ self.encoder.embeddings.word_embeddings.weight.T + self.bias
+
+
+def build_seq2seq(config: Seq2SeqConfig, *, pretrained: bool) -> EncoderDecoder:
+    """Encoder-decoder; ``pretrained`` loads MiniLM (encoder layers, decoder start) from its package."""
+    from transformers import BertConfig, BertModel
+
+    base = BertConfig.from_pretrained(str(minilm_path()))
+    encoder = BertModel(BertConfig.from_pretrained(str(minilm_path()), num_hidden_layers=config.keep_layers), add_pooling_layer=False)
+    dec_config = BertConfig.from_pretrained(
+        str(minilm_path()),
+        num_hidden_layers=config.decoder_layers,
+        is_decoder=True,
+        add_cross_attention=True,
+        max_position_embeddings=config.max_prompt + config.max_target + 4,
+    )
+    decoder = BertModel(dec_config, add_pooling_layer=False)
+    decoder.embeddings.word_embeddings = encoder.embeddings.word_embeddings  # tied, frozen, not shipped
+    model = EncoderDecoder(encoder, decoder, base.hidden_size)
+    if pretrained:
+        load_seq2seq_base(model, config)
+    model.eval()
+    return model
+
+
+def load_seq2seq_base(model: EncoderDecoder, config: Seq2SeqConfig) -> None:
+    """MiniLM's tensors: the encoder's bottom layers, and the decoder's start from the top layers."""
+    from safetensors.torch import load_file
+
+    base = load_file(str(minilm_path() / "model.safetensors"))
+    wanted = model.state_dict()
+    state = {f"encoder.{k}": v for k, v in base.items() if f"encoder.{k}" in wanted}
+    for i in range(config.decoder_layers):
+        prefix = f"encoder.layer.{config.keep_layers + i}."
+        for key, value in base.items():
+            name = f"decoder.encoder.layer.{i}." + key[len(prefix):]
+            if key.startswith(prefix) and name in wanted:
+                state[name] = value
+    for key, value in base.items():
+        name = f"decoder.{key}"
+        if key.startswith("embeddings.") and "word_embeddings" not in key and name in wanted:
+            state[name] = value[: wanted[name].shape[0]] if value.dim() and value.shape != wanted[name].shape else value
+    model.load_state_dict(state, strict=False)
+
+
+def seq2seq_trainable(model: EncoderDecoder, config: Seq2SeqConfig) -> list[str]:
+    """Parameters fine-tuned and shipped: all but the embeddings and the frozen encoder bottom."""
+    frozen = ("encoder.embeddings.",) + tuple(f"encoder.encoder.layer.{i}." for i in range(config.frozen_layers))
+    return [name for name, _ in model.named_parameters() if not name.startswith(frozen) and "word_embeddings" not in name]
+
+
+def save_seq2seq_weights(model: EncoderDecoder, config: Seq2SeqConfig, folder: Path, *, shard_bytes: int = 12_000_000) -> Seq2SeqConfig:
+    """fp16 safetensors shards of the trainable tensors; returns the config naming them."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("weights-*.safetensors"):
+        old.unlink()
+    state = model.state_dict()
+    shards: list[dict] = [{}]
+    size = 0
+    for name in seq2seq_trainable(model, config):
+        tensor = state[name].detach().to("cpu").half().contiguous()
+        if size and size + tensor.numel() * 2 > shard_bytes:
+            shards.append({})
+            size = 0
+        shards[-1][name] = tensor
+        size += tensor.numel() * 2
+    names = tuple(f"weights-{i + 1:03d}.safetensors" for i in range(len(shards)))
+    for name, shard in zip(names, shards):
+        save_file(shard, str(folder / name))
+    return replace(config, shards=names)
+
+
+def load_seq2seq_weights(model: EncoderDecoder, config: Seq2SeqConfig, folder: Path) -> None:
+    from safetensors.torch import load_file
+
+    state = {}
+    for name in config.shards:
+        state.update({k: v.float() for k, v in load_file(str(folder / name)).items()})
+    missing = set(seq2seq_trainable(model, config)) - set(state)
+    if missing:
+        raise ModelNotFoundError(f"restorer weights in {folder} lack {len(missing)} tensors, e.g. {sorted(missing)[:3]}")
+    model.load_state_dict(state, strict=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Decoder sequences: prompt (the spun region) and target (the original), as WordPiece ids.
+
+
+@dataclass(frozen=True)
+class DecoderIds:
+    """Special ids of the decoder sequence ``[CLS] prompt [unused2] target [SEP]``."""
+
+    bos: int
+    sep: int
+    eos: int
+    pad: int
+
+
+def decoder_ids(encoder: WordPieceEncoder) -> DecoderIds:
+    tokenizer = encoder.tokenizer
+    return DecoderIds(encoder.ids.bos, tokenizer.convert_tokens_to_ids(PROMPT_SEP), encoder.ids.eos, encoder.ids.pad)
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad: int):
+    """Right-padded id tensor and attention mask."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(list(row), dtype=torch.long)
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def target_logprobs(model: EncoderDecoder, memory, memory_mask, owners: Sequence[int], prompts, targets, special: DecoderIds):
+    """Per (prompt, target): log-probs of each target piece and of the closing ``[SEP]``.
+
+    Returns a list of 1-D tensors (one entry per target piece + 1); teacher-forced, batched.
+    """
+    rows = [[special.bos, *p, special.sep, *t] for p, t in zip(prompts, targets)]
+    ids, mask = pad_rows(rows, special.pad)
+    index = torch.tensor(list(owners), dtype=torch.long, device=memory.device)
+    hidden = model.decode(ids.to(memory.device), mask.to(memory.device), memory[index], memory_mask[index])
+    batch_rows, cols, gold = [], [], []
+    for i, (p, t) in enumerate(zip(prompts, targets)):
+        first = len(p) + 1  # the [unused2] position predicts the first target piece
+        for j, piece in enumerate([*t, special.eos]):
+            batch_rows.append(i)
+            cols.append(first + j)
+            gold.append(piece)
+    logits = model.logits(hidden[torch.tensor(batch_rows, device=memory.device), torch.tensor(cols, device=memory.device)])
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(1, torch.tensor(gold, device=memory.device)[:, None])[:, 0]
+    return list(torch.split(logp, [len(t) + 1 for t in targets]))
+
+
+def generate(model: EncoderDecoder, memory, memory_mask, owners: Sequence[int], prompts, special: DecoderIds, *, first_tokens: int, max_target: int) -> list[list[tuple[int, ...]]]:
+    """The decoder's own proposals per prompt: greedy continuations of its top first pieces."""
+    seqs = [[special.bos, *p, special.sep] for p in prompts]
+    seq_owner = list(range(len(prompts)))
+    hyps: list[list[int]] = []
+    hyp_of: list[int] = []
+    logits = last_logits(model, memory, memory_mask, [owners[i] for i in seq_owner], seqs, special)
+    top = logits.topk(first_tokens, dim=-1).indices.tolist()
+    for i, tokens in enumerate(top):
+        for token in tokens:
+            hyps.append([*seqs[i], token])
+            hyp_of.append(i)
+    done = [h[-1] == special.eos for h in hyps]
+    for _ in range(max_target):
+        active = [i for i, d in enumerate(done) if not d]
+        if not active:
+            break
+        logits = last_logits(model, memory, memory_mask, [owners[hyp_of[i]] for i in active], [hyps[i] for i in active], special)
+        for i, token in zip(active, logits.argmax(dim=-1).tolist()):
+            hyps[i].append(token)
+            done[i] = token == special.eos
+    result: list[list[tuple[int, ...]]] = [[] for _ in prompts]
+    for i, hyp in enumerate(hyps):
+        body = hyp[len(prompts[hyp_of[i]]) + 2 :]
+        if done[i] and body[:-1] and tuple(body[:-1]) not in result[hyp_of[i]]:
+            result[hyp_of[i]].append(tuple(body[:-1]))
+    return result
+
+
+def last_logits(model: EncoderDecoder, memory, memory_mask, owners: Sequence[int], seqs, special: DecoderIds):
+    ids, mask = pad_rows(seqs, special.pad)
+    index = torch.tensor(list(owners), dtype=torch.long, device=memory.device)
+    hidden = model.decode(ids.to(memory.device), mask.to(memory.device), memory[index], memory_mask[index])
+    last = torch.tensor([len(s) - 1 for s in seqs], device=memory.device)
+    return model.logits(hidden[torch.arange(len(seqs), device=memory.device), last]).float()
+
+
+# ----------------------------------------------------------------------------------------------
+# Candidates, prior and the choice (pure functions over cached scores).
+
+
+def normalise_phrase(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def detokenise(text: str) -> str:
+    """WordPiece decode spacing to plain text ("well - known" -> "well-known")."""
+    return JOINER_RE.sub(r"\1", text).strip()
+
+
+def candidate_allowed(old: str, candidate: str, spinnable: frozenset[str]) -> bool:
+    """Faithfulness filter: same digits, every protected word of ``old`` kept, not empty."""
+    if not candidate.strip():
+        return False
+    if sorted(DIGIT_RE.findall(old)) != sorted(DIGIT_RE.findall(candidate)):
+        return False
+    kept = candidate.lower().split()
+    return all(t.text.lower() in kept for t in textutil.words(old) if is_protected(t.text, spinnable=spinnable))
+
+
+def transfer_case(old: str, new: str) -> str:
+    """Case of ``old`` onto ``new``: word by word when the word counts agree, else as a whole."""
+    old_words, new_words = old.split(), new.split()
+    if len(old_words) == len(new_words):
+        return " ".join(textutil.match_case(o, n) for o, n in zip(old_words, new_words))
+    return textutil.match_case(old, new)
+
+
+@dataclass(frozen=True)
+class RegionScores:
+    """Everything the choice needs for one region: candidates (lower case, copy first) and features."""
+
+    start: int
+    end: int
+    old: str
+    candidates: tuple[str, ...]
+    model_logprob: tuple[float, ...]
+    prior_logprob: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    confidence: float
+    index: int
+
+
+def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, temperature: float) -> Choice:
+    """Best candidate under the combined score; confidence = its share of the softmax mass."""
+    total = torch.tensor(scores.model_logprob) + prior_weight * torch.tensor(scores.prior_logprob)
+    total[0] += copy_bonus
+    probs = torch.softmax(total / temperature, dim=0)
+    best = int(probs.argmax())
+    return Choice(scores.candidates[best], float(probs[best]), best)
+
+
+def choice_edit(scores: RegionScores, choice: Choice) -> Edit | None:
+    """The edit for a region's choice (None for copy)."""
+    if choice.index == 0 or normalise_phrase(choice.text) == normalise_phrase(scores.old):
+        return None
+    return Edit(scores.start, scores.end, scores.old, transfer_case(scores.old, choice.text), "model", choice.confidence)
+
+
+class CandidatePrior:
+    """Where candidates come from besides the decoder, and their prior pseudo-counts.
+
+    ``pairs[spun phrase][original] = count`` from the training pairs; thesaurus originals get
+    ``thesaurus_count``, the copy ``self_count``, everything else (e.g. a decoder-only word)
+    ``prior_floor``: a prior, not a filter.
+    """
+
+    def __init__(self, pairs: dict[str, dict[str, float]], config: Seq2SeqConfig, thesaurus=None):
+        self.pairs = pairs
+        self.config = config
+        self.thesaurus = thesaurus
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def thesaurus_originals(self, phrase: str) -> tuple[str, ...]:
+        key = normalise_phrase(phrase)
+        if key not in self.cache:
+            found = [normalise_phrase(o.text) for o in self.thesaurus.originals(key)] if self.thesaurus else []
+            self.cache[key] = tuple(dict.fromkeys(found))[:8]
+        return self.cache[key]
+
+    def proposals(self, phrase: str) -> list[str]:
+        """Non-decoder candidates for a region: pair originals, thesaurus originals, word variants."""
+        key = normalise_phrase(phrase)
+        pair = sorted(self.pairs.get(key, {}).items(), key=lambda kv: -kv[1])
+        found = [text for text, _ in pair[:8]] + list(self.thesaurus_originals(key))
+        words = key.split()
+        if len(words) > 1:  # one word replaced at a time ("safety" -> "security" inside a name)
+            for i, word in enumerate(words):
+                options = [t for t, _ in sorted(self.pairs.get(word, {}).items(), key=lambda kv: -kv[1])[:2]]
+                for option in options + list(self.thesaurus_originals(word)[:2]):
+                    found.append(" ".join([*words[:i], option, *words[i + 1 :]]))
+        return found
+
+    def logprob(self, phrase: str, candidate: str) -> float:
+        key, cand = normalise_phrase(phrase), normalise_phrase(candidate)
+        count = self.pairs.get(key, {}).get(cand, 0.0) / self.config.pair_count_scale
+        if cand in self.thesaurus_originals(key):
+            count += self.config.thesaurus_count
+        if cand == key:
+            count += self.config.self_count
+        return math.log(count + self.config.prior_floor)
+
+
+@dataclass(frozen=True)
+class RegionJob:
+    """One flagged region to restore: its window, offsets into the paragraph and text."""
+
+    window: int
+    start: int
+    end: int
+    old: str
+
+
+class Seq2SeqRestorer:
+    """Encoder-decoder restorer with guided decoding: ``propose(paragraph, spans)`` -> edits.
+
+    Args:
+        model: a loaded ``EncoderDecoder``.
+        encoder: MiniLM's WordPiece encoder.
+        spinnable: lower-case words spinners were seen to emit (capitalised ones may be rewritten).
+        config: the ``Seq2SeqConfig``.
+        prior: candidate sources and prior.
+        batch_size: windows per encoder pass.
+    """
+
+    def __init__(self, *, model: EncoderDecoder, encoder: WordPieceEncoder, spinnable: frozenset[str], config: Seq2SeqConfig, prior: CandidatePrior, batch_size: int = 32):
+        self.model = model
+        self.encoder = encoder
+        self.special = decoder_ids(encoder)
+        self.spinnable = spinnable
+        self.config = config
+        self.prior = prior
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, folder: Path, models_root: Path | None = None) -> "Seq2SeqRestorer":
+        folder = Path(folder)
+        config = Seq2SeqConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")))
+        encoder = load_encoder(RestorerConfig(backend="minilm"), folder.parent)
+        model = build_seq2seq(config, pretrained=True)
+        load_seq2seq_weights(model, config, folder)
+        model.eval()
+        from repair.thesaurus import Thesaurus
+
+        thesaurus = Thesaurus.load(Path(models_root) if models_root else folder.parent)
+        pairs = json.loads((folder / PAIRS_FILE).read_text(encoding="utf-8"))
+        spinnable = frozenset(json.loads((folder / SPINNABLE_FILE).read_text(encoding="utf-8")))
+        return cls(model=model, encoder=encoder, spinnable=spinnable, config=config, prior=CandidatePrior(pairs, config, thesaurus))
+
+    def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]:
+        """Edits (offsets into ``paragraph``) restoring the flagged spans; unflagged text is untouched."""
+        if not spans or not paragraph:
+            return []
+        c = self.config
+        edits = []
+        for scores in self.score(paragraph, spans):
+            edit = choice_edit(scores, choose(scores, c.prior_weight, c.copy_bonus, c.temperature))
+            if edit:
+                edits.append(edit)
+        return edits
+
+    def jobs(self, paragraph: str, spans: Sequence[Span]) -> tuple[list[Window], list[RegionJob]]:
+        """Encoder windows and the regions (with an unprotected word) each restores."""
+        windows: list[Window] = []
+        jobs: list[RegionJob] = []
+        for sentence, regions in span_regions(paragraph, spans):
+            regions = [r for r in regions if any(not is_protected(t.text, spinnable=self.spinnable) for t in r)]
+            if not regions:
+                continue
+            local = [[textutil.Token(t.start - sentence.start, t.end - sentence.start, t.text) for t in r] for r in regions]
+            window = encode_window(self.encoder, sentence.text, local, self.config.max_tokens)
+            groups = [(window, regions)]
+            if not fits(window, sum(len(r) for r in regions), self.config.max_tokens):
+                groups = [(encode_window(self.encoder, sentence.text, [lr], self.config.max_tokens), [r]) for r, lr in zip(regions, local)]
+                groups = [(w, rs) for w, rs in groups if fits(w, len(rs[0]), self.config.max_tokens)]
+            for window, group in groups:
+                windows.append(window)
+                for region in group:
+                    start, end = region[0].start, region[-1].end
+                    jobs.append(RegionJob(len(windows) - 1, start, end, paragraph[start:end]))
+        return windows, jobs
+
+    def score(self, paragraph: str, spans: Sequence[Span]) -> list[RegionScores]:
+        """Candidates and their model / prior log-probabilities for every flagged region."""
+        windows, jobs = self.jobs(paragraph, spans)
+        return self.score_jobs(windows, jobs)
+
+    def score_jobs(self, windows: Sequence[Window], jobs: Sequence[RegionJob]) -> list[RegionScores]:
+        if not jobs:
+            return []
+        c = self.config
+        tokenize = self.encoder.encode_batch
+        prompts = [tuple(p) for p in tokenize([normalise_phrase(j.old) for j in jobs])]
+        keep = [i for i, p in enumerate(prompts) if 0 < len(p) <= c.max_prompt]
+        jobs = [jobs[i] for i in keep]
+        prompts = [prompts[i] for i in keep]
+        if not jobs:
+            return []
+        with torch.inference_mode():
+            ids, mask, _, _ = batch_tensors(windows, self.encoder.ids.pad)
+            memory = torch.cat([self.model.encode(ids[lo : lo + self.batch_size], mask[lo : lo + self.batch_size]) for lo in range(0, len(windows), self.batch_size)])
+            owners = [j.window for j in jobs]
+            proposed = generate(self.model, memory, mask, owners, prompts, self.special, first_tokens=c.first_tokens, max_target=c.max_target)
+            candidates = [self.candidates(job, prompt, own) for job, prompt, own in zip(jobs, prompts, proposed)]
+            flat = [(i, text, pieces) for i, cands in enumerate(candidates) for text, pieces in cands]
+            logps = []
+            for lo in range(0, len(flat), 256):
+                part = flat[lo : lo + 256]
+                logps.extend(float(lp.sum()) for lp in target_logprobs(self.model, memory, mask, [owners[i] for i, _, _ in part], [prompts[i] for i, _, _ in part], [p for _, _, p in part], self.special))
+        result = []
+        cursor = 0
+        for job, cands in zip(jobs, candidates):
+            texts = tuple(t for t, _ in cands)
+            model_lp = tuple(logps[cursor : cursor + len(cands)])
+            cursor += len(cands)
+            prior_lp = tuple(self.prior.logprob(job.old, t) for t in texts)
+            result.append(RegionScores(job.start, job.end, job.old, texts, model_lp, prior_lp))
+        return result
+
+    def candidates(self, job: RegionJob, prompt: tuple[int, ...], proposed: Sequence[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
+        """(text, pieces) candidates of a region, copy first, de-duplicated by pieces, filtered."""
+        copy = normalise_phrase(job.old)
+        texts = [detokenise(self.encoder.tokenizer.decode(list(p))) for p in proposed]
+        texts = [copy, *texts, *self.prior.proposals(job.old)]
+        texts = [normalise_phrase(t) for t in texts]
+        texts = [t for i, t in enumerate(texts) if i == 0 or candidate_allowed(job.old, t, self.spinnable)]
+        pieces = self.encoder.encode_batch(texts)
+        seen: set[tuple[int, ...]] = set()
+        result = []
+        for text, piece in zip(texts, pieces):
+            piece = tuple(piece)
+            if result and (piece in seen or not piece or len(piece) > self.config.max_target):
+                continue  # the copy (first) always stays: the worst case is no edit
+            seen.add(piece)
+            result.append((text, piece))
+            if len(result) >= self.config.max_candidates:
+                break
+        return result
+
+
+def load_any_restorer(root: Path):
+    """The restorer in ``root/restorer``: encoder-decoder (kind "seq2seq") or span labeller."""
+    folder = Path(root) / "restorer"
+    if not (folder / CONFIG_FILE).is_file():
+        raise ModelNotFoundError(f"no restorer model at {folder} (missing {CONFIG_FILE}); run 'unspin train restorer'")
+    kind = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("kind", "labeler")
+    if kind == SEQ2SEQ_KIND:
+        return Seq2SeqRestorer.load(folder, models_root=Path(root))
+    return ModelRestorer.load(folder, models_root=Path(root))

@@ -46,7 +46,18 @@ from repair.seq2seq import (
     encode_window,
     fits,
     load_encoder,
+    RegionJob,
+    RegionScores,
+    Seq2SeqConfig,
+    Seq2SeqRestorer,
+    choose,
+    decoder_ids,
+    normalise_phrase,
+    save_seq2seq_weights,
     save_weights,
+    seq2seq_trainable,
+    target_logprobs,
+    build_seq2seq,
     trainable_names,
 )
 
@@ -72,11 +83,17 @@ class TrainConfig:
         jitter_rate: chance that a gold region is widened by one unsubstituted neighbour.
         max_labels: size of the output vocabulary (substitution targets first, then corpus words).
         min_label_count: a substitution target enters the vocabulary after this many sightings.
+        kind: ``seq2seq`` (encoder-decoder, the default) or ``labeler`` (the span labeller).
+        decoder_lr_scale: the seq2seq decoder and head learn this many times faster than the encoder.
+        tune_rows: validation rows on which the seq2seq score combination is tuned (the rest of
+            ``max_eval_rows`` is evaluated).
+        tune_negative_rate: over-flagged words marked in the tuning rows (copy must win there).
     """
 
+    kind: str = "seq2seq"
     backend: str = "minilm"
     max_train_rows: int = 100_000
-    max_eval_rows: int = 1_000
+    max_eval_rows: int = 500
     max_steps: int = 20_000
     max_minutes: float = 60.0
     batch_windows: int = 32
@@ -90,6 +107,9 @@ class TrainConfig:
     min_label_count: int = 2
     seed: int = 13
     checkpoint_minutes: float = 5.0
+    decoder_lr_scale: float = 2.5
+    tune_rows: int = 300
+    tune_negative_rate: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -443,6 +463,11 @@ def train_restorer(
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train, save ``out_dir`` (config, labels, fp16 weights) and return validation metrics."""
+    if config.kind == "seq2seq":
+        return train_seq2seq(config, data_dir=data_dir, out_dir=out_dir, run_dir=run_dir, models_root=models_root,
+                             threads=threads, device_name=device_name, fresh=fresh, log=log)
+    if config.kind != "labeler":
+        raise ValueError(f"unknown restorer kind {config.kind!r}; choose from ['labeler', 'seq2seq']")
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     if threads:
@@ -514,4 +539,258 @@ def save_model(model, vocab: LabelVocab, spinnable: frozenset[str], prior: PairP
     (out_dir / LABELS_FILE).write_text(json.dumps(vocab.labels, ensure_ascii=False), encoding="utf-8")
     (out_dir / SPINNABLE_FILE).write_text(json.dumps(sorted(spinnable), ensure_ascii=False), encoding="utf-8")
     (out_dir / PAIRS_FILE).write_text(json.dumps(prior.to_json(), ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return saved
+
+
+# ----------------------------------------------------------------------------------------------
+# The encoder-decoder restorer (kind "seq2seq", see repair.seq2seq.Seq2SeqRestorer).
+
+
+def region_targets(window: LabeledWindow) -> list[tuple[textutil.Token, textutil.Token, str]]:
+    """(first word, last word, original text) per marked region of a labelled window.
+
+    The original of a region is its word labels without ``<delete>``: a jittered neighbour keeps
+    itself, a multi-word spin collapses to its original phrase, an over-flagged word copies itself.
+    """
+    result = []
+    cursor = 0
+    for region in window.regions:
+        labels = window.labels[cursor : cursor + len(region)]
+        cursor += len(region)
+        result.append((region[0], region[-1], " ".join(l for l in labels if l != DELETE)))
+    return result
+
+
+def spinnable_words(rows: Iterable[dict]) -> frozenset[str]:
+    """Lower-case words the spinner emitted (capitalised ones are not names)."""
+    return frozenset(t.text.lower() for row in rows for sub in row.get("subs") or [] for t in textutil.words(sub["spun"]))
+
+
+def phrase_pairs(rows: Iterable[dict]) -> dict[str, dict[str, float]]:
+    """Counts of spun phrase -> original phrase (lower case) over the rows' substitutions."""
+    pairs: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for row in rows:
+        spun = row["spun"]
+        for words, labels in sub_regions(spun, row.get("subs") or [], textutil.words(spun)):
+            original = " ".join(l for l in labels if l != DELETE)
+            if original:
+                pairs[normalise_label(spun[words[0].start : words[-1].end])][original] += 1
+    return {key: dict(counts) for key, counts in pairs.items()}
+
+
+def seq2seq_examples(windows: Sequence[LabeledWindow], encoder, config) -> list[tuple]:
+    """(encoder window, prompts, targets) per labelled window; over-long regions are dropped."""
+    result = []
+    for window in windows:
+        encoded = encode_window(encoder, window.sentence, window.regions, config.max_tokens)
+        if not fits(encoded, len(window.labels), config.max_tokens):
+            continue
+        regions = region_targets(window)
+        prompts = encoder.encode_batch([normalise_label(window.sentence[a.start : b.end]) for a, b, _ in regions])
+        targets = encoder.encode_batch([t for _, _, t in regions])
+        kept = [(p, t) for p, t in zip(prompts, targets) if 0 < len(p) <= config.max_prompt and 0 < len(t) <= config.max_target]
+        if kept:
+            result.append((encoded, [p for p, _ in kept], [t for _, t in kept]))
+    return result
+
+
+def seq2seq_loss(model, examples, encoder, special, device):
+    """Mean negative log-likelihood of the target pieces (and their closing [SEP])."""
+    ids, mask, _, _ = batch_tensors([w for w, _, _ in examples], encoder.ids.pad)
+    memory = model.encode(ids.to(device), mask.to(device))
+    owners = [i for i, (_, prompts, _) in enumerate(examples) for _ in prompts]
+    prompts = [p for _, ps, _ in examples for p in ps]
+    targets = [t for _, _, ts in examples for t in ts]
+    logps = target_logprobs(model, memory, mask.to(device), owners, prompts, targets, special)
+    return -torch.cat(logps).mean()
+
+
+def seq2seq_optimiser(model, config: TrainConfig, s2s: Seq2SeqConfig):
+    """AdamW; the decoder and head (new or repurposed) learn ``head_lr_scale`` times faster."""
+    trainable = set(seq2seq_trainable(model, s2s))
+    encoder_params, decoder_params = [], []
+    for name, param in model.named_parameters():
+        param.requires_grad = name in trainable
+        if name in trainable:
+            (encoder_params if name.startswith("encoder.") else decoder_params).append(param)
+    lr = config.lr or DEFAULT_LR["minilm"]
+    scale = config.decoder_lr_scale
+    groups = [
+        {"params": encoder_params, "lr": lr, "base_lr": lr},
+        {"params": decoder_params, "lr": lr * scale, "base_lr": lr * scale},
+    ]
+    return torch.optim.AdamW(groups, weight_decay=config.weight_decay)
+
+
+def seq2seq_loop(model, optimiser, windows, encoder, s2s: Seq2SeqConfig, config: TrainConfig, state: dict, device, checkpoint: Callable, log: Callable) -> dict:
+    """Optimise until a budget runs out; ``state`` (step, minutes) makes the loop resumable."""
+    special = decoder_ids(encoder)
+    rng = random.Random(config.seed + state["step"])
+    started = time.time() - state["minutes"] * 60
+    last_checkpoint = time.time()
+    losses: collections.deque = collections.deque(maxlen=100)
+    model.train()
+    for batch_index in batches(len(windows), config.batch_windows, rng):
+        minutes = (time.time() - started) / 60
+        if state["step"] >= config.max_steps or minutes >= config.max_minutes:
+            break
+        factor = lr_factor(state["step"], minutes, config)
+        for group in optimiser.param_groups:
+            group["lr"] = group["base_lr"] * factor
+        examples = seq2seq_examples([windows[i] for i in batch_index], encoder, s2s)
+        if not examples:
+            continue
+        loss = seq2seq_loss(model, examples, encoder, special, device)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+        state = {"step": state["step"] + 1, "minutes": (time.time() - started) / 60}
+        if state["step"] % 25 == 0:
+            log(f"step {state['step']}  loss {sum(losses) / len(losses):.3f}  lr x{factor:.2f}  {state['minutes']:.1f} min")
+        if time.time() - last_checkpoint > config.checkpoint_minutes * 60:
+            checkpoint(state)
+            last_checkpoint = time.time()
+    model.eval()
+    return state
+
+
+def gold_region_scores(restorer: Seq2SeqRestorer, rows: Sequence[dict], config: TrainConfig) -> list[tuple[RegionScores, str]]:
+    """Cached candidate scores of the gold regions of ``rows`` (a little over-flagging), with the gold original."""
+    rng = random.Random(config.seed + 1)
+    noise = replace(config, negative_rate=config.tune_negative_rate, jitter_rate=0.0)
+    result = []
+    for row in rows:
+        for window in row_windows(row, rng, noise):
+            encoded = encode_window(restorer.encoder, window.sentence, window.regions, restorer.config.max_tokens)
+            if not fits(encoded, len(window.labels), restorer.config.max_tokens):
+                continue
+            regions = region_targets(window)
+            jobs = [RegionJob(0, a.start, b.end, window.sentence[a.start : b.end]) for a, b, _ in regions]
+            gold = {(a.start, b.end): t for a, b, t in regions}
+            for scores in restorer.score_jobs([encoded], jobs):
+                result.append((scores, gold[(scores.start, scores.end)]))
+    return result
+
+
+def region_f05(scored: Sequence[tuple[RegionScores, str]], prior_weight: float, copy_bonus: float, temperature: float, min_confidence: float = 0.5) -> dict:
+    """Region-level edit precision/recall/F0.5 of one setting of the score combination."""
+    tp = fp = fn = 0
+    for scores, gold in scored:
+        choice = choose(scores, prior_weight, copy_bonus, temperature)
+        spun = normalise_phrase(scores.old)
+        edited = choice.index != 0 and choice.confidence >= min_confidence and choice.text != spun
+        right = edited and choice.text == gold
+        tp += right
+        fp += edited and not right
+        fn += gold != spun and not right
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return {"precision": p, "recall": r, "f05": 1.25 * p * r / (0.25 * p + r) if p + r else 0.0}
+
+
+def tune_combination(scored, log: Callable) -> dict:
+    """Grid search of (prior_weight, copy_bonus, temperature) for the best region F0.5 at 0.5 confidence."""
+    best: dict = {"f05": -1.0}
+    for prior_weight in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5):
+        for copy_bonus in (-1.0, 0.0, 0.5, 1.0, 2.0, 3.0):
+            for temperature in (0.5, 1.0, 1.5, 2.0):
+                metrics = region_f05(scored, prior_weight, copy_bonus, temperature)
+                if metrics["f05"] > best["f05"]:
+                    best = {**metrics, "prior_weight": prior_weight, "copy_bonus": copy_bonus, "temperature": temperature}
+    log(f"tuned on {len(scored):,} validation regions: {best}")
+    return best
+
+
+def train_seq2seq(
+    config: TrainConfig,
+    *,
+    data_dir: Path,
+    out_dir: Path,
+    run_dir: Path,
+    models_root: Path,
+    threads: int | None = None,
+    device_name: str | None = None,
+    fresh: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Train the encoder-decoder, tune the score combination on validation, save ``out_dir``."""
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    if threads:
+        torch.set_num_threads(threads)
+    device = torch.device(device_name or ("cuda" if torch.cuda.is_available() else "cpu"))
+    s2s = Seq2SeqConfig()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    from repair.thesaurus import Thesaurus
+
+    rows = load_rows(data_dir, "train", config.max_train_rows, config.seed)
+    encoder = load_encoder(RestorerConfig(backend="minilm"), models_root)
+    windows = [w for row in rows for w in row_windows(row, random.Random(config.seed), config)]
+    spinnable = spinnable_words(rows)
+    pairs = phrase_pairs(rows)
+    log(f"data: {len(rows):,} train rows -> {len(windows):,} windows, {sum(len(w.regions) for w in windows):,} regions; "
+        f"{len(pairs):,} spun phrases in the pair prior ({time.time() - started:.0f} s)")
+    log(f"budget: at most {config.max_steps:,} steps or {config.max_minutes:.0f} min of optimisation on {device} "
+        f"({torch.get_num_threads()} threads), batch {config.batch_windows} windows; then tuning on "
+        f"{config.tune_rows} and evaluation on {config.max_eval_rows} validation rows")
+
+    model = build_seq2seq(s2s, pretrained=True).to(device)
+    optimiser = seq2seq_optimiser(model, config, s2s)
+    checkpoint_path = run_dir / "checkpoint.pt"
+    state = {"step": 0, "minutes": 0.0}
+    if checkpoint_path.exists() and not fresh:
+        saved = torch.load(checkpoint_path, map_location=device)
+        model.load_state_dict(saved["model"], strict=False)
+        optimiser.load_state_dict(saved["optimiser"])
+        state = saved["state"]
+        log(f"resumed from {checkpoint_path} at step {state['step']} ({state['minutes']:.1f} min)")
+
+    def checkpoint(current: dict) -> None:
+        trainable = set(seq2seq_trainable(model, s2s))
+        payload = {"model": {k: v for k, v in model.state_dict().items() if k in trainable}, "optimiser": optimiser.state_dict(), "state": current}
+        torch.save(payload, checkpoint_path.with_suffix(".tmp"))
+        checkpoint_path.with_suffix(".tmp").replace(checkpoint_path)
+        log(f"checkpoint: step {current['step']} -> {checkpoint_path}")
+
+    state = seq2seq_loop(model, optimiser, windows, encoder, s2s, config, state, device, checkpoint, log)
+    checkpoint(state)
+    model.to("cpu")
+    saved = save_seq2seq(model, s2s, spinnable, pairs, out_dir)
+    restorer = Seq2SeqRestorer.load(out_dir, models_root=models_root)
+    validation = load_rows(data_dir, "validation", config.tune_rows + config.max_eval_rows, config.seed)
+    tune_set, eval_set = validation[: config.tune_rows], validation[config.tune_rows :]
+    best = tune_combination(gold_region_scores(restorer, tune_set, config), log)
+    saved = replace(saved, prior_weight=best["prior_weight"], copy_bonus=best["copy_bonus"], temperature=best["temperature"])
+    (out_dir / CONFIG_FILE).write_text(json.dumps(saved.to_dict(), indent=2), encoding="utf-8")
+    restorer = Seq2SeqRestorer.load(out_dir, models_root=models_root)
+    metrics = evaluate(restorer, eval_set)
+    summary = {
+        "train_config": asdict(config),
+        "restorer_config": saved.to_dict(),
+        "train_rows": len(rows),
+        "windows": len(windows),
+        "steps": state["step"],
+        "train_minutes": state["minutes"],
+        "total_minutes": (time.time() - started) / 60,
+        "threads": torch.get_num_threads(),
+        "device": str(device),
+        "tuning": best,
+        "validation_gold_spans": metrics,
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    log(f"validation (gold spans, {len(eval_set)} rows): restoration {metrics['restoration']:.3f}, damage {metrics['damage_per_1000']:.2f}/1000, "
+        f"edit F0.5 {metrics['edit_f05']:.3f}; wrote {out_dir} in {summary['total_minutes']:.0f} min")
+    return summary
+
+
+def save_seq2seq(model, config: Seq2SeqConfig, spinnable: frozenset[str], pairs: dict, out_dir: Path) -> Seq2SeqConfig:
+    """Write weights (fp16 shards), config, spinnable words and phrase pairs to ``out_dir``."""
+    for stale in (LABELS_FILE,):
+        (out_dir / stale).unlink(missing_ok=True)
+    saved = save_seq2seq_weights(model, config, out_dir)
+    (out_dir / CONFIG_FILE).write_text(json.dumps(saved.to_dict(), indent=2), encoding="utf-8")
+    (out_dir / SPINNABLE_FILE).write_text(json.dumps(sorted(spinnable), ensure_ascii=False), encoding="utf-8")
+    (out_dir / PAIRS_FILE).write_text(json.dumps(pairs, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return saved

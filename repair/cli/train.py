@@ -128,7 +128,8 @@ def add_restorer(targets) -> None:
     parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation (default: .cache/data)")
     parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer)")
     parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/restorer-<backend>)")
-    parser.add_argument("--backend", choices=["minilm", "scratch"], default=defaults.backend, help="fine-tuned MiniLM encoder, or a small encoder from scratch on our tokenizer")
+    parser.add_argument("--kind", choices=["seq2seq", "labeler"], default=defaults.kind, help="encoder-decoder with guided decoding (default), or the one-step span labeller")
+    parser.add_argument("--backend", choices=["minilm", "scratch"], default=defaults.backend, help="labeller only: fine-tuned MiniLM encoder, or a small encoder from scratch on our tokenizer")
     parser.add_argument("--max-train-rows", type=int, default=defaults.max_train_rows)
     parser.add_argument("--max-steps", type=int, default=defaults.max_steps)
     parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="wall-clock budget of the optimiser loop")
@@ -148,6 +149,7 @@ def run_restorer(args: argparse.Namespace) -> int:
 
     config = replace(
         TrainConfig(),
+        kind=args.kind,
         backend=args.backend,
         max_train_rows=args.max_train_rows,
         max_steps=args.max_steps,
@@ -160,7 +162,7 @@ def run_restorer(args: argparse.Namespace) -> int:
         config,
         data_dir=args.data or cache_dir() / "data",
         out_dir=args.out or models_dir() / "restorer",
-        run_dir=args.run_dir or cache_dir() / "runs" / f"restorer-{args.backend}",
+        run_dir=args.run_dir or cache_dir() / "runs" / (f"restorer-{args.backend}" if args.kind == "labeler" else "restorer-seq2seq"),
         models_root=models_dir(),
         threads=args.threads,
         device_name=args.device,
