@@ -1,0 +1,74 @@
+#!/usr/bin/env python
+"""End-to-end comparison of restorer line-ups on an evaluation suite (same detector, same glossary).
+
+Every line-up runs the whole pipeline (detector spans, glossary, restorers, merge) on the same
+pairs, so the differences come from the restorers alone. Used to choose the shipped default
+(`repair.restore.load_restorer`) and the merge rule; prints one row per line-up.
+
+Usage:
+    python scripts/compare_restorers.py [--suite synthetic] [--limit N] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+from repair import evaluate as ev
+from repair.detect import LexiconDetector, load_detector
+from repair.glossary import Glossary
+from repair.paths import models_dir
+from repair.pipeline import Repairer, TermFinders
+from repair.restore import LexiconRestorer, load_restorer
+from repair.titles import TITLES_FILE, TitleIndex
+
+METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf", "bleu")
+
+
+def lineups(root: Path) -> dict[str, Repairer]:
+    detector = load_detector(root)
+    finders = [Glossary.load(root)]
+    if (root / "glossary" / TITLES_FILE).is_file():
+        finders.append(TitleIndex.load(root / "glossary" / TITLES_FILE))
+    glossary = TermFinders(finders)
+    model = load_restorer(root)
+    systems = {"glossary only": Repairer(detector=detector, glossary=glossary, restorers=[])}
+    if isinstance(detector, LexiconDetector):
+        lexicon = LexiconRestorer(detector.scorer)
+        systems["lexicon"] = Repairer(detector=detector, glossary=glossary, restorers=[lexicon])
+        if not isinstance(model, LexiconRestorer):
+            systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
+            systems["model, lexicon fills gaps"] = Repairer(detector=detector, glossary=glossary, restorers=[model, lexicon])
+    else:
+        systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
+    return systems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", default="synthetic", choices=sorted(ev.SUITES))
+    parser.add_argument("--models", type=Path, default=None, help="models folder (default: models/)")
+    parser.add_argument("--limit", type=int, default=None, help="first N pairs only")
+    parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON")
+    args = parser.parse_args(argv)
+    root = args.models or models_dir()
+    with open(ev.suite_path(args.suite), encoding="utf-8") as handle:
+        pairs = [ev.parse_pair(line, n) for n, line in enumerate(itertools.islice(handle, args.limit), 1) if line.strip()]
+    rows = {}
+    for name, repairer in lineups(root).items():
+        started = time.perf_counter()
+        result = ev.evaluate(pairs, {"system": ev.RepairerSystem(repairer), "do-nothing": ev.DoNothing()},
+                             suite=args.suite, config=ev.EvalConfig(bootstrap=0), metric_names=METRICS)
+        metrics = result.report["systems"]["system"]["metrics"]
+        rows[name] = {key: round(metrics[key]["score"], 2) for key in METRICS} | {"seconds": round(time.perf_counter() - started, 1)}
+        print(f"{name:28s} " + "  ".join(f"{k} {v}" for k, v in rows[name].items()), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
