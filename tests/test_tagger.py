@@ -6,13 +6,18 @@ import pytest
 import torch
 
 from repair.paths import models_dir
+from repair.results import DetectionReport, Span
 from repair.tagger import (
+    FUSION_FEATURES,
+    Fusion,
     PassageCalibrator,
     Tagger,
     TaggerSettings,
     build_model,
     encode_paragraphs,
     flagged_spans,
+    fusion_features,
+    fusion_from_dict,
     load_tagger,
     load_tagger_from,
     passage_features,
@@ -22,7 +27,16 @@ from repair.tagger import (
     units,
 )
 from repair.tokenizer import Tokenizer
-from repair.train_detector import choose_word_threshold, prf, roc_auc, word_labels
+from repair.train_detector import (
+    choose_word_threshold,
+    evaluate_detector,
+    fit_calibrator,
+    passage_examples,
+    prf,
+    roc_auc,
+    with_clean_copies,
+    word_labels,
+)
 
 CLEAN = (
     "The foreign minister said on Monday that the government would increase security spending "
@@ -145,6 +159,76 @@ def test_save_and_load_round_trip(tmp_path, codec):
     np.testing.assert_allclose(before, after, atol=2e-3)
 
 
+def test_calibrator_prior_lowers_an_ambiguous_passage():
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(200), np.zeros(200)]
+    features = np.column_stack([labels * 2 + rng.normal(0, 1.5, 400), rng.normal(0, 1, (400, 5))])
+    even, rare = fit_calibrator(features, labels, prior=0.5), fit_calibrator(features, labels, prior=0.01)
+    middle = np.array([1.0, 0, 0, 0, 0, 0])
+    z = lambda c: float(np.dot(c.weights, middle)) + c.bias  # noqa: E731
+    assert rare.prior == 0.01
+    # Same evidence, 99:1 instead of 1:1 prior odds: about log(99) lower on the logit scale.
+    assert z(even) - z(rare) == pytest.approx(np.log(99), abs=0.5)
+
+
+def test_clean_copies_and_article_passages():
+    rows = [
+        {"id": "a#p0", "spun": "officials mentioned it", "clean": "officials said it", "subs": [{"spun_start": 10, "spun_end": 19}], "rate": 0.3},
+        {"id": "a#p1", "spun": "the talks ended", "clean": "the talks ended", "subs": [], "rate": 0.0},
+    ]
+    extended = with_clean_copies(rows, limit=5, seed=0)
+    assert [r["spun"] for r in extended[2:]] == ["officials said it"] and extended[2]["subs"] == []
+    probs = [np.array([0.1, 0.9, 0.1]), np.array([0.1, 0.1, 0.1]), np.array([0.1, 0.1, 0.1])]
+    features, labels = passage_examples(probs, extended)
+    # Three rows, then article "a" (both of its rows, spun) and its clean copy alone is one row only.
+    assert labels.tolist() == [1, 0, 0, 1]
+    assert features.shape == (4, 6)
+
+
+def test_fusion_features_mark_words_a_lexicon_phrase_covers():
+    from repair.detect import Analysis, Candidate, Scored, SpanVerdict
+
+    text = "officials mentioned it"
+    words = [u for u in units(text) if u.is_word]
+    verdict = SpanVerdict(Scored(Candidate(1, 2, 10, 19, "mentioned", "said", 0.5), 3.0, (), 2.0), 0.8, 1.0)
+    x = fusion_features(words, np.array([0.1, 0.7, 0.1]), Analysis((verdict,), 0.9, 0.9, 0.3, 3), (1.0, 0.5))
+    assert x.shape == (3, len(FUSION_FEATURES))
+    assert x[:, 3].tolist() == [0.0, 1.0, 0.0]
+    assert x[1, 1] == pytest.approx(2.5) and x[1, 2] == pytest.approx(np.log(4))
+    assert x[0, 0] == pytest.approx(np.log(0.1 / 0.9)) and x[:, 4].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_fusion_round_trips_through_a_dict():
+    from dataclasses import asdict
+
+    fusion = Fusion((1.0, 0.5, 0.2, 1.0, -2.0), 0.6, PassageCalibrator((1.0, 0, 0, 0, 0, 0), -3.0, 0.01))
+    assert fusion_from_dict(asdict(fusion)) == fusion
+
+
+class FixedSpans:
+    """Reports a fixed span list per text (the metric logic under test, not a model)."""
+
+    def __init__(self, spans):
+        self.spans = spans
+
+    def detect_batch(self, texts):
+        return [DetectionReport(0.9 if self.spans.get(t) else 0.1, False, tuple(self.spans.get(t, ())), 0.5, len(t.split())) for t in texts]
+
+
+def test_evaluate_detector_counts_words_by_span_overlap():
+    spun, clean = "officials mentioned it on Monday", "the talks ended on time"
+    rows = [
+        {"spun": spun, "subs": [{"spun_start": 10, "spun_end": 19, "held_out": True}, {"spun_start": 23, "spun_end": 25}]},
+        {"spun": clean, "subs": []},
+    ]
+    detector = FixedSpans({spun: [Span(10, 19, "mentioned", 0.9), Span(26, 32, "Monday", 0.8)]})
+    result = evaluate_detector(detector, rows)
+    assert (result["token"]["tp"], result["token"]["fp"], result["token"]["fn"]) == (1, 1, 1)
+    assert result["clean_flagged_per_1000"] == 0.0 and result["clean_words"] == 5
+    assert result["recall_by_type"]["held_out"]["recall"] == 1.0 and result["recall_by_type"]["seen"]["recall"] == 0.0
+    assert result["passage_auc"] == 1.0
+
+
 @pytest.fixture(scope="module")
 def shipped():
     if not (models_dir() / "detector" / "config.json").is_file():
@@ -160,18 +244,56 @@ def spun_text():
     return Spinner(Thesaurus.load(), SpinConfig(rate=0.45)).spin(CLEAN, seed=3)
 
 
-def test_shipped_model_scores_spun_high_and_clean_low(shipped, spun_text):
+@pytest.fixture(scope="module")
+def combined(shipped):
+    from repair.tagger import load_combined
+
+    return load_combined(models_dir())
+
+
+def test_shipped_tagger_scores_clean_low_and_spun_higher(shipped, spun_text):
     clean, spun = shipped.detect_batch([CLEAN, spun_text.spun])
     assert spun_text.substitutions
-    # The shipped model is under-trained (see models/detector/MODEL_CARD.md): only the order is asserted.
+    # Calibrated at a 1% spun prior: clean news is well under 0.1. The tagger alone is
+    # under-trained (models/detector/MODEL_CARD.md), so only its order is asserted on spun text.
+    assert clean.score < 0.01 and not clean.spans
     assert spun.score > clean.score
     assert spun.words == len(spun_text.spun.split())
 
 
-def test_shipped_model_span_offsets_match_the_text(shipped, spun_text):
-    # The shipped tagger is under-trained (see models/detector/MODEL_CARD.md): only offsets are checked here.
+def test_shipped_tagger_span_offsets_match_the_text(shipped, spun_text):
     (report,) = shipped.detect_batch([spun_text.spun])
+    assert all(spun_text.spun[p.start : p.end] == p.text and "tagger" in p.reason for p in report.spans)
+
+
+def test_shipped_combined_scores_spun_high_and_clean_low(combined, spun_text):
+    clean, spun = combined.detect_batch([CLEAN, spun_text.spun])
+    assert clean.score < 0.01 and not clean.spans
+    assert spun.score > 0.5 and spun.spun
+
+
+def test_shipped_combined_spans_are_exact_substitutions_with_both_reasons(combined, spun_text):
+    (report,) = combined.detect_batch([spun_text.spun])
+    gold = {(s.spun_start, s.spun_end): s.spun for s in spun_text.substitutions}
+    found = {(p.start, p.end): p.text for p in report.spans}
+    # "Weekday" for "Monday", "regime" for "government", "newsmans" for "reporters".
+    assert {(47, 54), (64, 70), (134, 142)} <= set(found)
+    assert all(gold[k] == found[k] for k in ((47, 54), (64, 70), (134, 142)))
     assert all(spun_text.spun[p.start : p.end] == p.text for p in report.spans)
+    assert all("tagger" in p.reason and "corpus prefers" in p.reason for p in report.spans if (p.start, p.end) in gold)
+
+
+def test_load_detector_builds_each_kind():
+    from repair.detect import LexiconDetector, load_detector
+    from repair.tagger import CombinedDetector
+
+    if not (models_dir() / "detector" / "config.json").is_file():
+        pytest.skip("no trained detector in models/detector yet")
+    assert isinstance(load_detector(models_dir(), "tagger"), Tagger)
+    assert isinstance(load_detector(models_dir(), "combined"), CombinedDetector)
+    assert isinstance(load_detector(models_dir(), "lexicon"), LexiconDetector)
+    with pytest.raises(ValueError, match="unknown detector 'bert'"):
+        load_detector(models_dir(), "bert")
 
 
 def test_shipped_model_handles_empty_and_batch(shipped):
@@ -180,16 +302,28 @@ def test_shipped_model_handles_empty_and_batch(shipped):
     assert reports[1] == reports[2]
 
 
-@pytest.mark.shared
-def test_seed_003_scores_above_every_clean_seed(shipped, seed_text):
+def test_shipped_calibrators_are_fitted_at_a_low_prior(shipped, combined):
+    assert shipped.settings.calibrator.prior == combined.fusion.calibrator.prior == 0.01
+
+
+def document_score(detector, text: str) -> float:
     from repair.pipeline import combine_reports
     from repair.text import paragraphs
 
-    def score(text):
-        segments = paragraphs(text)
-        return combine_reports(shipped.detect_batch([s.text for s in segments]), segments, 0.5).score
+    segments = paragraphs(text)
+    return combine_reports(detector.detect_batch([s.text for s in segments]), segments, 0.5).score
 
-    spun = score(seed_text("003"))
-    assert spun > 0.9
+
+@pytest.mark.shared
+def test_seed_scores_clean_seeds_low(shipped, combined, seed_text):
+    # Measured (MODEL_CARD.md): clean seeds 0.02-0.11 for both; the old 1:1 calibration gave 0.8-0.9.
     for clean in ("000", "001", "004"):
-        assert score(seed_text(clean)) < spun
+        assert document_score(shipped, seed_text(clean)) < 0.15
+        assert document_score(combined, seed_text(clean)) < 0.15
+
+
+@pytest.mark.shared
+def test_seed_003_scores_high_with_the_combined_detector(shipped, combined, seed_text):
+    spun = seed_text("003")
+    assert document_score(combined, spun) > 0.9
+    assert document_score(shipped, spun) > max(document_score(shipped, seed_text(c)) for c in ("000", "001", "004"))
