@@ -99,3 +99,17 @@ def test_foreign_span_from_another_detector_is_accepted(parts):
 
 def test_clean_paragraph_is_left_alone(parts):
     assert repair_with(parts, CLEAN) == CLEAN
+
+
+def test_load_restorer_returns_the_kind_the_shipped_config_names():
+    import json
+
+    from repair.restore import load_restorer
+    from repair.seq2seq import ModelRestorer, Seq2SeqRestorer
+
+    config = models_dir() / "restorer" / "config.json"
+    if not config.is_file():
+        pytest.skip(f"no shipped restorer at {config.parent}")
+    kind = json.loads(config.read_text(encoding="utf-8")).get("kind", "labeler")
+    expected = Seq2SeqRestorer if kind == "seq2seq" else ModelRestorer
+    assert isinstance(load_restorer(models_dir()), expected)

@@ -1,6 +1,7 @@
 """Tests for the trained restorer (repair.seq2seq) and its training data (repair.train_restorer)."""
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -11,6 +12,15 @@ from repair.paths import models_dir
 from repair.results import Span
 from repair.seq2seq import (
     COPY,
+    CandidatePrior,
+    RegionScores,
+    Seq2SeqConfig,
+    Seq2SeqRestorer,
+    candidate_allowed,
+    choice_edit,
+    choose,
+    detokenise,
+    transfer_case,
     COPY_ID,
     DELETE,
     LabelVocab,
@@ -20,12 +30,22 @@ from repair.seq2seq import (
     cut_window,
     encode_window,
     is_protected,
+    load_any_restorer,
     region_edits,
     span_regions,
     word_outputs,
     window_chunks,
 )
-from repair.train_restorer import LabeledWindow, TrainConfig, build_labels, label_ids, row_windows, sub_regions
+from repair.train_restorer import (
+    LabeledWindow,
+    TrainConfig,
+    build_labels,
+    label_ids,
+    phrase_pairs,
+    region_targets,
+    row_windows,
+    sub_regions,
+)
 
 
 def spans_for(paragraph: str, *needles: str) -> list[Span]:
@@ -178,14 +198,15 @@ def test_label_vocab_rejects_bad_head():
 
 
 @pytest.fixture(scope="module")
-def restorer() -> ModelRestorer:
+def restorer():
+    """Whatever ``models/restorer`` ships (encoder-decoder or span labeller, by its config kind)."""
     folder = models_dir() / "restorer"
     if not (folder / "config.json").is_file():
         pytest.skip(f"no shipped restorer in {folder}; run 'unspin train restorer'")
-    return ModelRestorer.load(folder, models_root=models_dir())
+    return load_any_restorer(models_dir())
 
 
-def repaired(restorer: ModelRestorer, paragraph: str, spans) -> str:
+def repaired(restorer, paragraph: str, spans) -> str:
     return apply_edits(paragraph, merge_edits(restorer.propose(paragraph, spans), min_confidence=0.5))
 
 
@@ -211,5 +232,148 @@ def test_protected_tokens_are_never_changed(restorer):
     paragraph = "Mukhtar Tileuberdi mentioned that NATO sent 3,000 troops in 2021."
     spans = [Span(0, len(paragraph), paragraph, 1.0, "everything")]
     result = repaired(restorer, paragraph, spans)
+    for protected in ("Mukhtar Tileuberdi", "NATO", "3,000", "2021"):
+        assert protected in result
+
+
+# ---------------------------------------------------------------- encoder-decoder: pure parts
+
+
+@pytest.mark.parametrize(
+    ("old", "candidate", "allowed"),
+    [
+        ("mentioned", "said", True),
+        ("final 12 months", "last year", False),  # drops a number
+        ("the 3 nations", "the 3 countries", True),
+        ("NATO allies", "allies", False),  # drops an acronym
+        ("NATO partners", "nato allies", True),  # keeps it (case comes back later)
+        ("Mukhtar Tileuberdi mentioned", "he said", False),  # drops a name
+        ("mentioned", "  ", False),
+    ],
+)
+def test_candidate_allowed_keeps_digits_and_protected_words(old, candidate, allowed):
+    assert candidate_allowed(old, candidate, frozenset({"mentioned", "nations", "partners"})) is allowed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("Collective Safety Treaty Group", "collective security treaty organization", "Collective Security Treaty Organization"),
+        ("Overseas Minister", "foreign minister", "Foreign Minister"),
+        ("In opposition to", "against", "Against"),
+        ("SAFETY", "security", "SECURITY"),
+        ("mentioned", "said", "said"),
+    ],
+)
+def test_transfer_case(old, new, expected):
+    assert transfer_case(old, new) == expected
+
+
+def scores(model, prior, old="mentioned", candidates=("mentioned", "said", "noted")):
+    return RegionScores(3, 3 + len(old), old, candidates, tuple(model), tuple(prior))
+
+
+def test_choose_combines_model_prior_and_copy_bonus():
+    s = scores([-3.0, -1.0, -2.0], [0.0, 0.0, 0.0])
+    assert choose(s, 0.0, 0.0, 1.0).text == "said"
+    assert choose(s, 0.0, 2.5, 1.0).text == "mentioned"  # copy preference
+    assert choose(scores([-3.0, -1.0, -0.9], [0.0, 0.0, -5.0]), 1.0, 0.0, 1.0).text == "said"  # prior
+    choice = choose(s, 0.0, 0.0, 1.0)
+    assert choice.confidence == pytest.approx(1 / (1 + math.exp(-2) + math.exp(-1)))
+
+
+def test_choice_edit_copy_gives_no_edit_and_case_is_transferred():
+    s = scores([0.0, -5.0, -5.0], [0.0, 0.0, 0.0], old="Mentioned", candidates=("mentioned", "said", "noted"))
+    assert choice_edit(s, choose(s, 0.0, 0.0, 1.0)) is None
+    s = scores([-5.0, 0.0, -5.0], [0.0, 0.0, 0.0], old="Mentioned", candidates=("mentioned", "said", "noted"))
+    edit = choice_edit(s, choose(s, 0.0, 0.0, 1.0))
+    assert (edit.start, edit.end, edit.old, edit.new, edit.source) == (3, 12, "Mentioned", "Said", "model")
+    assert 0.9 < edit.confidence <= 1.0
+
+
+def test_detokenise_joins_wordpiece_spacing():
+    assert detokenise("well - known") == "well-known"
+    assert detokenise("don ' t") == "don't"
+
+
+def test_region_targets_collapse_deletes_and_keep_jittered_neighbours():
+    window = LabeledWindow(
+        "They protested in opposition to it",
+        ((textutil.Token(5, 14, "protested"), textutil.Token(15, 17, "in"), textutil.Token(18, 28, "opposition"), textutil.Token(29, 31, "to")),),
+        ("protested", "against", DELETE, DELETE),
+    )
+    ((first, last, target),) = region_targets(window)
+    assert (first.text, last.text, target) == ("protested", "to", "protested against")
+
+
+def test_phrase_pairs_count_spun_phrase_to_original():
+    pairs = phrase_pairs([ROW, ROW])
+    assert pairs["mentioned"] == {"said": 2}
+    assert pairs["in opposition to"] == {"against": 2}
+
+
+def test_candidate_prior_prefers_counted_pairs_and_copy():
+    prior = CandidatePrior({"mentioned": {"said": 5.0}}, Seq2SeqConfig())
+    assert prior.proposals("Mentioned") == ["said"]
+    assert prior.logprob("mentioned", "said") > prior.logprob("mentioned", "mentioned") > prior.logprob("mentioned", "noted")
+
+
+# ---------------------------------------------------------------- encoder-decoder: the model
+
+
+@pytest.fixture(scope="module")
+def seq2seq(restorer):
+    """The encoder-decoder: the default restorer when it is shipped as such, else the one kept
+    beside the default (``models/restorer/seq2seq``) for comparison."""
+    if isinstance(restorer, Seq2SeqRestorer):
+        return restorer
+    folder = models_dir() / "restorer" / "seq2seq"
+    if not (folder / "config.json").is_file():
+        pytest.skip(f"no encoder-decoder restorer in {folder}; run 'unspin train restorer -o {folder}'")
+    return Seq2SeqRestorer.load(folder, models_root=models_dir())
+
+
+@pytest.mark.parametrize(
+    ("spun", "needle", "original"),
+    [
+        ("They protested in opposition to the plan announced by the government.", "in opposition to", "against"),
+        ("The company reported a net profit of 5 million dollars for the final quarter.", "final", "last"),
+    ],
+)
+def test_candidate_scoring_picks_the_original(seq2seq, spun, needle, original):
+    assert repaired(seq2seq, spun, spans_for(spun, needle)) == spun.replace(needle, original, 1)
+    (region,) = seq2seq.score(spun, spans_for(spun, needle))
+    c = seq2seq.config
+    assert region.candidates[0] == needle  # copy first
+    assert choose(region, c.prior_weight, c.copy_bonus, c.temperature).text == original
+
+
+def test_confidence_threshold_drops_edits(seq2seq):
+    spun = "They protested in opposition to the plan announced by the government."
+    edits = seq2seq.propose(spun, spans_for(spun, "in opposition to"))
+    assert edits and all(e.source == "model" and 0.0 < e.confidence <= 1.0 for e in edits)
+    assert merge_edits(edits, min_confidence=1.01) == []
+    assert apply_edits(spun, merge_edits(edits, min_confidence=1.01)) == spun
+
+
+def test_seq2seq_weights_round_trip(seq2seq, tmp_path):
+    from repair.seq2seq import build_seq2seq, load_seq2seq_weights, save_seq2seq_weights
+
+    config = save_seq2seq_weights(seq2seq.model, seq2seq.config, tmp_path)
+    assert config.shards and all((tmp_path / name).stat().st_size < 15_000_000 for name in config.shards)
+    fresh = build_seq2seq(config, pretrained=True)
+    load_seq2seq_weights(fresh, config, tmp_path)
+    spun = "The minister mentioned that the nation would respond."
+    spans = spans_for(spun, "mentioned", "nation")
+    clone = Seq2SeqRestorer(model=fresh, encoder=seq2seq.encoder, spinnable=seq2seq.spinnable, config=seq2seq.config, prior=seq2seq.prior)
+    assert clone.propose(spun, spans) == seq2seq.propose(spun, spans)
+
+
+def test_seq2seq_leaves_clean_text_and_protected_tokens_alone(seq2seq):
+    clean = "The company said on Tuesday that its profit rose 12 percent in the first quarter."
+    assert seq2seq.propose(clean, []) == []
+    assert repaired(seq2seq, clean, spans_for(clean, "company", "profit", "rose")) == clean
+    paragraph = "Mukhtar Tileuberdi mentioned that NATO sent 3,000 troops in 2021."
+    result = repaired(seq2seq, paragraph, [Span(0, len(paragraph), paragraph, 1.0, "everything")])
     for protected in ("Mukhtar Tileuberdi", "NATO", "3,000", "2021"):
         assert protected in result
