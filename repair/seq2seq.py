@@ -1,6 +1,9 @@
-"""The trained restorer: puts the original wording back into the spans the detector flagged.
+"""The trained restorers: put the original wording back into the spans the detector flagged.
 
-Design (see ``models/restorer/MODEL_CARD.md`` for the measured comparison):
+Two kinds, chosen by ``"kind"`` in the model folder's ``config.json`` (``load_any_restorer``):
+``labeler`` (the span labeller described first below; the shipped default) and ``seq2seq``
+(the encoder-decoder with guided decoding, ``Seq2SeqRestorer``, described at its section
+further down). Span labeller design (see ``models/restorer/MODEL_CARD.md`` for the measured comparison):
 
 * **Input.** The sentence that holds the flagged spans, each span wrapped in marker tokens
   (``[unused0] … [unused1]`` for the MiniLM backend, ``<mask> … <sep>`` for the from-scratch

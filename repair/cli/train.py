@@ -126,8 +126,8 @@ def add_restorer(targets) -> None:
         "Defaults finish within 90 minutes on 2 CPU cores.",
     )
     parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation (default: .cache/data)")
-    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer)")
-    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/restorer-<backend>)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer/seq2seq, models/restorer for --kind labeler)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/restorer-seq2seq or restorer-<backend>)")
     parser.add_argument("--kind", choices=["seq2seq", "labeler"], default=defaults.kind, help="encoder-decoder with guided decoding (default), or the one-step span labeller")
     parser.add_argument("--backend", choices=["minilm", "scratch"], default=defaults.backend, help="labeller only: fine-tuned MiniLM encoder, or a small encoder from scratch on our tokenizer")
     parser.add_argument("--max-train-rows", type=int, default=defaults.max_train_rows)
@@ -161,7 +161,8 @@ def run_restorer(args: argparse.Namespace) -> int:
     train_restorer(
         config,
         data_dir=args.data or cache_dir() / "data",
-        out_dir=args.out or models_dir() / "restorer",
+        # The labeller is the shipped default; the encoder-decoder is kept beside it (see its card).
+        out_dir=args.out or (models_dir() / "restorer" / ("seq2seq" if args.kind == "seq2seq" else "")),
         run_dir=args.run_dir or cache_dir() / "runs" / (f"restorer-{args.backend}" if args.kind == "labeler" else "restorer-seq2seq"),
         models_root=models_dir(),
         threads=args.threads,
