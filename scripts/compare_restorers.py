@@ -28,7 +28,7 @@ from repair.titles import TITLES_FILE, TitleIndex
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf", "bleu")
 
 
-def lineups(root: Path) -> dict[str, Repairer]:
+def lineups(root: Path, others: list[Path]) -> dict[str, Repairer]:
     detector = load_detector(root)
     finders = [Glossary.load(root)]
     if (root / "glossary" / TITLES_FILE).is_file():
@@ -44,6 +44,8 @@ def lineups(root: Path) -> dict[str, Repairer]:
             systems["model, lexicon fills gaps"] = Repairer(detector=detector, glossary=glossary, restorers=[model, lexicon])
     else:
         systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
+    for other in others:  # another models folder's restorer, same detector and glossary
+        systems[f"model {other}"] = Repairer(detector=detector, glossary=glossary, restorers=[load_restorer(other)])
     return systems
 
 
@@ -52,13 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", default="synthetic", choices=sorted(ev.SUITES))
     parser.add_argument("--models", type=Path, default=None, help="models folder (default: models/)")
     parser.add_argument("--limit", type=int, default=None, help="first N pairs only")
+    parser.add_argument("--also", type=Path, action="append", default=[], help="models folder whose restorer joins the comparison")
     parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON")
     args = parser.parse_args(argv)
     root = args.models or models_dir()
     with open(ev.suite_path(args.suite), encoding="utf-8") as handle:
         pairs = [ev.parse_pair(line, n) for n, line in enumerate(itertools.islice(handle, args.limit), 1) if line.strip()]
     rows = {}
-    for name, repairer in lineups(root).items():
+    for name, repairer in lineups(root, args.also).items():
         started = time.perf_counter()
         result = ev.evaluate(pairs, {"system": ev.RepairerSystem(repairer), "do-nothing": ev.DoNothing()},
                              suite=args.suite, config=ev.EvalConfig(bootstrap=0), metric_names=METRICS)
