@@ -314,8 +314,11 @@ def trainable_names(model, config: RestorerConfig) -> list[str]:
     return [name for name in names if not name.startswith(frozen)]
 
 
-def save_weights(model, config: RestorerConfig, folder: Path, *, shard_bytes: int = 12_000_000) -> RestorerConfig:
-    """Write the trainable tensors as fp16 safetensors shards; returns the config naming them."""
+def write_fp16_shards(model: torch.nn.Module, tensor_names, folder: Path, shard_bytes: int) -> tuple[str, ...]:
+    """Write the named tensors as fp16 safetensors shards of at most ``shard_bytes``; returns file names.
+
+    Old shards in ``folder`` are removed first, so a smaller model never leaves stale files.
+    """
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -324,7 +327,7 @@ def save_weights(model, config: RestorerConfig, folder: Path, *, shard_bytes: in
     state = model.state_dict()
     shards: list[dict] = [{}]
     size = 0
-    for name in trainable_names(model, config):
+    for name in tensor_names:
         tensor = state[name].detach().to("cpu").half().contiguous()
         if size and size + tensor.numel() * 2 > shard_bytes:
             shards.append({})
@@ -334,6 +337,12 @@ def save_weights(model, config: RestorerConfig, folder: Path, *, shard_bytes: in
     names = tuple(f"weights-{i + 1:03d}.safetensors" for i in range(len(shards)))
     for name, shard in zip(names, shards):
         save_file(shard, str(folder / name))
+    return names
+
+
+def save_weights(model, config: RestorerConfig, folder: Path, *, shard_bytes: int = 12_000_000) -> RestorerConfig:
+    """Write the trainable tensors as fp16 safetensors shards; returns the config naming them."""
+    names = write_fp16_shards(model, trainable_names(model, config), folder, shard_bytes)
     return RestorerConfig.from_dict({**config.to_dict(), "shards": names})
 
 
@@ -798,24 +807,7 @@ def seq2seq_trainable(model: EncoderDecoder, config: Seq2SeqConfig) -> list[str]
 
 def save_seq2seq_weights(model: EncoderDecoder, config: Seq2SeqConfig, folder: Path, *, shard_bytes: int = 12_000_000) -> Seq2SeqConfig:
     """fp16 safetensors shards of the trainable tensors; returns the config naming them."""
-    from safetensors.torch import save_file
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("weights-*.safetensors"):
-        old.unlink()
-    state = model.state_dict()
-    shards: list[dict] = [{}]
-    size = 0
-    for name in seq2seq_trainable(model, config):
-        tensor = state[name].detach().to("cpu").half().contiguous()
-        if size and size + tensor.numel() * 2 > shard_bytes:
-            shards.append({})
-            size = 0
-        shards[-1][name] = tensor
-        size += tensor.numel() * 2
-    names = tuple(f"weights-{i + 1:03d}.safetensors" for i in range(len(shards)))
-    for name, shard in zip(names, shards):
-        save_file(shard, str(folder / name))
+    names = write_fp16_shards(model, seq2seq_trainable(model, config), folder, shard_bytes)
     return replace(config, shards=names)
 
 

@@ -9,12 +9,13 @@ Steps (pure functions in repair.titles; this script only reads and writes files)
      a false edit), printed and written to titles_stats.json.
 
 Usage:
-    python scripts/build_titles.py [--limit N] [--out models/glossary]
+    python scripts/build_titles.py [--limit PARAGRAPHS] [--out models/glossary]
 """
 from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import sys
 import time
@@ -24,15 +25,8 @@ from tqdm import tqdm
 
 from repair.paths import corpus_path, models_dir
 from repair.thesaurus import Thesaurus
+from repair.tokenizer import corpus_paragraphs
 from repair.titles import RELATION_SOURCES, TITLES_FILE, TitleConfig, TitleIndex, count_titles, titles_data
-
-
-def read_paragraphs(path: Path, limit: int | None = None):
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for n, line in enumerate(handle):
-            if limit is not None and n >= limit:
-                return
-            yield from json.loads(line)["text"].split("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=corpus_path("train"), help="clean training corpus (jsonl.gz)")
     parser.add_argument("--test", type=Path, default=corpus_path("test"), help="held-out clean corpus for measurements")
     parser.add_argument("--out", type=Path, default=models_dir() / "glossary", help="output folder")
-    parser.add_argument("--limit", type=int, default=None, help="read only the first N articles (quick runs)")
+    parser.add_argument("--limit", type=int, default=None, help="read only the first N paragraphs (quick runs)")
     args = parser.parse_args(argv)
     for path in (args.corpus, args.test):
         if not path.is_file():
@@ -48,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     started = time.perf_counter()
     config = TitleConfig()
-    counts = count_titles(tqdm(read_paragraphs(args.corpus, args.limit), desc="counting titles", unit=" paragraphs"))
+    counts = count_titles(tqdm(itertools.islice(corpus_paragraphs(args.corpus), args.limit), desc="counting titles", unit=" paragraphs"))
     thesaurus = Thesaurus.load()
 
     def synonyms(word: str) -> list[str]:
@@ -61,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     index = TitleIndex(data)
     words = edits = 0
     examples = []
-    for paragraph in read_paragraphs(args.test):
+    for paragraph in corpus_paragraphs(args.test):
         words += len(paragraph.split())
         found = index.find(paragraph)
         edits += len(found)
