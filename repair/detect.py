@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -517,8 +518,6 @@ def load_detector(root: Path, kind: str | None = None):
         kind: one of DETECTORS; None reads $UNSPIN_DETECTOR, else DEFAULT_DETECTOR (see
             models/detector/MODEL_CARD.md for why the lexicon detector is the default).
     """
-    import os
-
     kind = kind or os.environ.get("UNSPIN_DETECTOR") or DEFAULT_DETECTOR
     if kind == "lexicon":
         return LexiconDetector(build_scorer(root))
