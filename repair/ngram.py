@@ -301,6 +301,19 @@ class NgramModel:
         values = self.sequence_logprob(self.encode([t.norm for t in tokens]))
         return list(zip(tokens, values.tolist()))
 
+    def fill_logprobs(self, text: str, start: int, end: int, fills: Sequence[str], context: int = 2) -> list[float]:
+        """log-probability of each ``fill`` put in place of ``text[start:end]``, with the ``context``
+        tokens after it (they judge how the fill joins the sentence); two tokens of history."""
+        left = [t.norm for t in tokenize(text[:start])][-2:]
+        right = [t.norm for t in tokenize(text[end:])][:context]
+        history = np.concatenate([np.full(2 - len(left), BOS), self.encode(left)]).astype(np.int64)
+        right_ids = self.encode(right)
+        scores = []
+        for fill in fills:
+            seq = np.concatenate([history, self.encode([t.norm for t in tokenize(fill)]), right_ids])
+            scores.append(float(self.logprob(seq[:-2], seq[1:-1], seq[2:]).sum()))
+        return scores
+
     def sequence_logprob(self, ids: np.ndarray) -> np.ndarray:
         """Per-token log-probabilities of an id sequence that starts with its own history."""
         padded = np.concatenate([[BOS, BOS], ids])

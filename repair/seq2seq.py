@@ -39,6 +39,7 @@ import torch
 
 from repair import text as textutil
 from repair.errors import ModelNotFoundError
+from repair.mlm import MaskedSlot
 from repair.results import Edit, Span
 
 COPY, DELETE = "<copy>", "<delete>"
@@ -654,9 +655,13 @@ def load_frozen_base(model) -> None:
     model.load_state_dict(renamed, strict=False)
 
 
+LABELER_SUBDIR = "labeler"
+
+
 def load_model_restorer(root: Path) -> ModelRestorer:
-    """``root`` is the models folder; the restorer lives in ``root/restorer``."""
-    return ModelRestorer.load(Path(root) / "restorer", models_root=Path(root))
+    """``root`` is the models folder; the span labeller is kept in ``root/restorer/labeler``
+    (for comparison; the encoder-decoder in ``root/restorer`` is the default)."""
+    return ModelRestorer.load(Path(root) / "restorer" / LABELER_SUBDIR, models_root=Path(root))
 
 
 # ==============================================================================================
@@ -698,6 +703,10 @@ class Seq2SeqConfig:
         first_tokens: the decoder proposes this many outputs (greedy after each of its top first pieces).
         max_candidates: candidates scored per region (copy and the decoder's own come first).
         prior_weight, copy_bonus, temperature: the score combination, tuned on validation.
+        mlm_weight, decoder_weight: weights of the masked-word model (``repair.mlm``, loaded from
+            ``models/mlm`` when ``mlm_weight`` > 0) and of the decoder in the combination.
+        ngram_weight: weight of the corpus trigram score (``models/ngram``, loaded when > 0).
+        mlm_proposals: the masked-word model's top fills added as candidates per region.
         pair_count_scale: pair counts are divided by this (a count of 1 is weak evidence).
         thesaurus_count, self_count, prior_floor: pseudo-counts of the prior.
         shards: weight file names, filled in when saved.
@@ -719,6 +728,10 @@ class Seq2SeqConfig:
     thesaurus_count: float = 0.3
     self_count: float = 1.0
     prior_floor: float = 0.01
+    mlm_weight: float = 0.0
+    decoder_weight: float = 1.0
+    ngram_weight: float = 0.0
+    mlm_proposals: int = 0
     shards: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict:
@@ -952,6 +965,14 @@ class RegionScores:
     candidates: tuple[str, ...]
     model_logprob: tuple[float, ...]
     prior_logprob: tuple[float, ...]
+    # Masked-word model log P(candidate | context without the region); empty without that model.
+    mlm_logprob: tuple[float, ...] = ()
+    # Corpus trigram log P(candidate and the two words after it | two words before); empty without it.
+    ngram_logprob: tuple[float, ...] = ()
+
+
+# Floor of an expert's log-probability: "impossible" (an over-long candidate) stays finite.
+MIN_LOGPROB = -30.0
 
 
 @dataclass(frozen=True)
@@ -961,9 +982,20 @@ class Choice:
     index: int
 
 
-def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, temperature: float) -> Choice:
-    """Best candidate under the combined score; confidence = its share of the softmax mass."""
-    total = torch.tensor(scores.model_logprob) + prior_weight * torch.tensor(scores.prior_logprob)
+def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, temperature: float, *,
+           mlm_weight: float = 0.0, decoder_weight: float = 1.0, ngram_weight: float = 0.0) -> Choice:
+    """Best candidate under the combined score; confidence = its share of the softmax mass.
+
+    The score is a product of experts: the decoder (reads the spun words and the sentence), the
+    pair/thesaurus prior (what spinners put for what), the masked-word model (what the sentence
+    wants there, blind to the spun words) and the corpus trigrams (how the words join their
+    neighbours), each raised to its tuned weight.
+    """
+    total = decoder_weight * torch.tensor(scores.model_logprob) + prior_weight * torch.tensor(scores.prior_logprob)
+    if mlm_weight and scores.mlm_logprob:
+        total += mlm_weight * torch.tensor(scores.mlm_logprob).clamp(min=MIN_LOGPROB)
+    if ngram_weight and scores.ngram_logprob:
+        total += ngram_weight * torch.tensor(scores.ngram_logprob)
     total[0] += copy_bonus
     probs = torch.softmax(total / temperature, dim=0)
     best = int(probs.argmax())
@@ -1043,8 +1075,11 @@ class Seq2SeqRestorer:
         batch_size: windows per encoder pass.
     """
 
-    def __init__(self, *, model: EncoderDecoder, encoder: WordPieceEncoder, spinnable: frozenset[str], config: Seq2SeqConfig, prior: CandidatePrior, batch_size: int = 32):
+    def __init__(self, *, model: EncoderDecoder, encoder: WordPieceEncoder, spinnable: frozenset[str], config: Seq2SeqConfig, prior: CandidatePrior,
+                 batch_size: int = 32, mlm=None, ngram=None):
         self.model = model
+        self.mlm = mlm
+        self.ngram = ngram
         self.encoder = encoder
         self.special = decoder_ids(encoder)
         self.spinnable = spinnable
@@ -1065,7 +1100,17 @@ class Seq2SeqRestorer:
         thesaurus = Thesaurus.load(Path(models_root) if models_root else folder.parent)
         pairs = json.loads((folder / PAIRS_FILE).read_text(encoding="utf-8"))
         spinnable = frozenset(json.loads((folder / SPINNABLE_FILE).read_text(encoding="utf-8")))
-        return cls(model=model, encoder=encoder, spinnable=spinnable, config=config, prior=CandidatePrior(pairs, config, thesaurus))
+        mlm = None
+        if config.mlm_weight or config.mlm_proposals:
+            from repair.mlm import load_mlm
+
+            mlm = load_mlm(Path(models_root) if models_root else folder.parent)
+        ngram = None
+        if config.ngram_weight:
+            from repair.ngram import NgramModel
+
+            ngram = NgramModel.load(Path(models_root) if models_root else folder.parent)
+        return cls(model=model, encoder=encoder, spinnable=spinnable, config=config, prior=CandidatePrior(pairs, config, thesaurus), mlm=mlm, ngram=ngram)
 
     def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]:
         """Edits (offsets into ``paragraph``) restoring the flagged spans; unflagged text is untouched."""
@@ -1074,7 +1119,8 @@ class Seq2SeqRestorer:
         c = self.config
         edits = []
         for scores in self.score(paragraph, spans):
-            edit = choice_edit(scores, choose(scores, c.prior_weight, c.copy_bonus, c.temperature))
+            edit = choice_edit(scores, choose(scores, c.prior_weight, c.copy_bonus, c.temperature, mlm_weight=c.mlm_weight,
+                                              decoder_weight=c.decoder_weight, ngram_weight=c.ngram_weight))
             if edit:
                 edits.append(edit)
         return edits
@@ -1103,9 +1149,10 @@ class Seq2SeqRestorer:
     def score(self, paragraph: str, spans: Sequence[Span]) -> list[RegionScores]:
         """Candidates and their model / prior log-probabilities for every flagged region."""
         windows, jobs = self.jobs(paragraph, spans)
-        return self.score_jobs(windows, jobs)
+        return self.score_jobs(windows, jobs, paragraph)
 
-    def score_jobs(self, windows: Sequence[Window], jobs: Sequence[RegionJob]) -> list[RegionScores]:
+    def score_jobs(self, windows: Sequence[Window], jobs: Sequence[RegionJob], text: str) -> list[RegionScores]:
+        """Scores of ``jobs`` (offsets into ``text``) over the encoded ``windows``."""
         if not jobs:
             return []
         c = self.config
@@ -1121,27 +1168,40 @@ class Seq2SeqRestorer:
             memory = torch.cat([self.model.encode(ids[lo : lo + self.batch_size], mask[lo : lo + self.batch_size]) for lo in range(0, len(windows), self.batch_size)])
             owners = [j.window for j in jobs]
             proposed = generate(self.model, memory, mask, owners, prompts, self.special, first_tokens=c.first_tokens, max_target=c.max_target)
-            candidates = [self.candidates(job, prompt, own) for job, prompt, own in zip(jobs, prompts, proposed)]
+            slots = [MaskedSlot(text, j.start, j.end) for j in jobs]
+            mask_rows: dict = {}  # the masked-word model's rows, shared by its proposals and its scores
+            fills = self.mlm.proposals(slots, c.mlm_proposals, mask_rows) if self.mlm is not None and c.mlm_proposals else [[] for _ in jobs]
+            candidates = [self.candidates(job, prompt, own, fill) for job, prompt, own, fill in zip(jobs, prompts, proposed, fills)]
             flat = [(i, text, pieces) for i, cands in enumerate(candidates) for text, pieces in cands]
             logps = []
             for lo in range(0, len(flat), 256):
                 part = flat[lo : lo + 256]
                 logps.extend(float(lp.sum()) for lp in target_logprobs(self.model, memory, mask, [owners[i] for i, _, _ in part], [prompts[i] for i, _, _ in part], [p for _, _, p in part], self.special))
+        mlm_lps = [()] * len(jobs)
+        if self.mlm is not None:
+            mlm_lps = [tuple(lp) for lp in self.mlm.score(slots, [[t for t, _ in cands] for cands in candidates], mask_rows)]
         result = []
         cursor = 0
-        for job, cands in zip(jobs, candidates):
+        for job, cands, mlm_lp in zip(jobs, candidates, mlm_lps):
             texts = tuple(t for t, _ in cands)
             model_lp = tuple(logps[cursor : cursor + len(cands)])
             cursor += len(cands)
             prior_lp = tuple(self.prior.logprob(job.old, t) for t in texts)
-            result.append(RegionScores(job.start, job.end, job.old, texts, model_lp, prior_lp))
+            ngram_lp = tuple(self.ngram.fill_logprobs(text, job.start, job.end, texts)) if self.ngram is not None else ()
+            result.append(RegionScores(job.start, job.end, job.old, texts, model_lp, prior_lp, mlm_lp, ngram_lp))
         return result
 
-    def candidates(self, job: RegionJob, prompt: tuple[int, ...], proposed: Sequence[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
-        """(text, pieces) candidates of a region, copy first, de-duplicated by pieces, filtered."""
+    def candidates(self, job: RegionJob, prompt: tuple[int, ...], proposed: Sequence[tuple[int, ...]],
+                   fills: Sequence[str] = ()) -> list[tuple[str, tuple[int, ...]]]:
+        """(text, pieces) candidates of a region, copy first, de-duplicated by pieces, filtered.
+
+        Order decides what survives ``max_candidates``: the copy, the decoder's own outputs, the
+        masked-word model's fills (one-word regions only), then the prior's proposals.
+        """
         copy = normalise_phrase(job.old)
         texts = [detokenise(self.encoder.tokenizer.decode(list(p))) for p in proposed]
-        texts = [copy, *texts, *self.prior.proposals(job.old)]
+        fills = list(fills) if len(copy.split()) == 1 else []
+        texts = [copy, *texts, *fills, *self.prior.proposals(job.old)]
         texts = [normalise_phrase(t) for t in texts]
         texts = [t for i, t in enumerate(texts) if i == 0 or candidate_allowed(job.old, t, self.spinnable)]
         pieces = self.encoder.encode_batch(texts)

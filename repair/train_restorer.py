@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import gzip
+import itertools
 import json
 import math
 import random
@@ -47,6 +48,7 @@ from repair.seq2seq import (
     fits,
     load_encoder,
     RegionJob,
+    MIN_LOGPROB,
     RegionScores,
     Seq2SeqConfig,
     Seq2SeqRestorer,
@@ -88,6 +90,8 @@ class TrainConfig:
         tune_rows: validation rows on which the seq2seq score combination is tuned (the rest of
             ``max_eval_rows`` is evaluated).
         tune_negative_rate: over-flagged words marked in the tuning rows (copy must win there).
+        mlm_proposals: the masked-word model's top fills added as candidates per one-word region
+            (when ``models/mlm`` exists and tuning gives it weight).
     """
 
     kind: str = "seq2seq"
@@ -110,6 +114,7 @@ class TrainConfig:
     decoder_lr_scale: float = 2.5
     tune_rows: int = 300
     tune_negative_rate: float = 0.02
+    mlm_proposals: int = 2
 
 
 @dataclass(frozen=True)
@@ -461,11 +466,19 @@ def train_restorer(
     device_name: str | None = None,
     fresh: bool = False,
     log: Callable[[str], None] = print,
+    corpus: Path | None = None,
+    suite: Path | None = None,
 ) -> dict:
-    """Train, save ``out_dir`` (config, labels, fp16 weights) and return validation metrics."""
+    """Train, save ``out_dir`` (config, labels, fp16 weights) and return validation metrics.
+
+    The encoder-decoder also needs ``corpus`` (to pick tuning rows no expert has seen) and
+    evaluates on ``suite`` when given.
+    """
     if config.kind == "seq2seq":
+        if corpus is None:
+            raise InputError("training the encoder-decoder needs the corpus (to choose its tuning rows)")
         return train_seq2seq(config, data_dir=data_dir, out_dir=out_dir, run_dir=run_dir, models_root=models_root,
-                             threads=threads, device_name=device_name, fresh=fresh, log=log)
+                             threads=threads, device_name=device_name, fresh=fresh, log=log, corpus=corpus, suite=suite)
     if config.kind != "labeler":
         raise ValueError(f"unknown restorer kind {config.kind!r}; choose from ['labeler', 'seq2seq']")
     random.seed(config.seed)
@@ -669,37 +682,116 @@ def gold_region_scores(restorer: Seq2SeqRestorer, rows: Sequence[dict], config: 
             regions = region_targets(window)
             jobs = [RegionJob(0, a.start, b.end, window.sentence[a.start : b.end]) for a, b, _ in regions]
             gold = {(a.start, b.end): t for a, b, t in regions}
-            for scores in restorer.score_jobs([encoded], jobs):
+            for scores in restorer.score_jobs([encoded], jobs, window.sentence):
                 result.append((scores, gold[(scores.start, scores.end)]))
     return result
 
 
-def region_f05(scored: Sequence[tuple[RegionScores, str]], prior_weight: float, copy_bonus: float, temperature: float, min_confidence: float = 0.5) -> dict:
-    """Region-level edit precision/recall/F0.5 of one setting of the score combination."""
-    tp = fp = fn = 0
+WEIGHT_KEYS = ("decoder_weight", "prior_weight", "mlm_weight", "ngram_weight")
+COMBINATION_KEYS = (*WEIGHT_KEYS, "copy_bonus", "temperature")
+
+
+def region_f05(scored: Sequence[tuple[RegionScores, str]], prior_weight: float, copy_bonus: float, temperature: float,
+               min_confidence: float = 0.5, *, mlm_weight: float = 0.0, decoder_weight: float = 1.0, ngram_weight: float = 0.0) -> dict:
+    """Region-level edit precision/recall/F0.5 (and exact restoration) of one setting of the score
+    combination, through ``choose`` itself (the reference for ``table_f05``)."""
+    tp = fp = fn = changed = 0
     for scores, gold in scored:
-        choice = choose(scores, prior_weight, copy_bonus, temperature)
+        choice = choose(scores, prior_weight, copy_bonus, temperature, mlm_weight=mlm_weight, decoder_weight=decoder_weight, ngram_weight=ngram_weight)
         spun = normalise_phrase(scores.old)
         edited = choice.index != 0 and choice.confidence >= min_confidence and choice.text != spun
         right = edited and choice.text == gold
         tp += right
         fp += edited and not right
         fn += gold != spun and not right
+        changed += gold != spun
+    return f05_summary(tp, fp, fn, changed)
+
+
+def f05_summary(tp: int, fp: int, fn: int, changed: int) -> dict:
     p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    return {"precision": p, "recall": r, "f05": 1.25 * p * r / (0.25 * p + r) if p + r else 0.0}
+    return {"precision": p, "recall": r, "f05": 1.25 * p * r / (0.25 * p + r) if p + r else 0.0, "restored": tp / max(1, changed)}
 
 
-def tune_combination(scored, log: Callable) -> dict:
-    """Grid search of (prior_weight, copy_bonus, temperature) for the best region F0.5 at 0.5 confidence."""
+@dataclass(frozen=True)
+class ScoreTable:
+    """The experts' scores of many regions as padded arrays, so a grid search is a few array ops.
+
+    ``features[k, r, c]`` is expert ``WEIGHT_KEYS[k]`` on candidate ``c`` of region ``r`` (0 where
+    that expert is absent); ``gold[r]`` indexes the right candidate (-1: not among them).
+    """
+
+    features: "np.ndarray"
+    valid: "np.ndarray"
+    same_as_copy: "np.ndarray"
+    gold: "np.ndarray"
+    changed: "np.ndarray"
+
+
+def score_table(scored: Sequence[tuple[RegionScores, str]]) -> ScoreTable:
+    import numpy as np
+
+    width = max(len(s.candidates) for s, _ in scored)
+    features = np.zeros((len(WEIGHT_KEYS), len(scored), width))
+    valid = np.zeros((len(scored), width), dtype=bool)
+    same = np.zeros((len(scored), width), dtype=bool)
+    gold = np.full(len(scored), -1)
+    changed = np.zeros(len(scored), dtype=bool)
+    for r, (s, target) in enumerate(scored):
+        n = len(s.candidates)
+        for k, values in enumerate((s.model_logprob, s.prior_logprob, s.mlm_logprob, s.ngram_logprob)):
+            if values:
+                features[k, r, :n] = np.maximum(values, MIN_LOGPROB)
+        valid[r, :n] = True
+        spun = normalise_phrase(s.old)
+        same[r, :n] = [c == spun for c in s.candidates]
+        gold[r] = s.candidates.index(target) if target in s.candidates else -1
+        changed[r] = target != spun
+    return ScoreTable(features, valid, same, gold, changed)
+
+
+def table_f05(table: ScoreTable, weights: dict, min_confidence: float = 0.5) -> dict:
+    """``region_f05`` of one weight setting over a ``ScoreTable`` (vectorised)."""
+    import numpy as np
+
+    w = np.array([weights.get(k, 0.0) for k in WEIGHT_KEYS])
+    total = np.tensordot(w, table.features, axes=1)
+    total[:, 0] += weights["copy_bonus"]
+    total = np.where(table.valid, total / weights["temperature"], -np.inf)
+    best = total.argmax(axis=1)
+    rows = np.arange(len(best))
+    confidence = 1.0 / np.exp(total - total[rows, best][:, None]).sum(axis=1)
+    edited = (best != 0) & (confidence >= min_confidence) & ~table.same_as_copy[rows, best]
+    right = edited & (best == table.gold)
+    tp = int(right.sum())
+    return f05_summary(tp, int((edited & ~right).sum()), int((table.changed & ~right).sum()), int(table.changed.sum()))
+
+
+def tune_combination(scored, log: Callable, *, with_mlm: bool = False, with_ngram: bool = False) -> dict:
+    """Grid search of the score combination for the best region F0.5 at 0.5 confidence.
+
+    Experts that are not attached keep weight 0 (without them the decoder keeps weight 1).
+    """
+    table = score_table(scored)
+    grid = {
+        "decoder_weight": (0.0, 0.5, 1.0) if with_mlm else (1.0,),
+        "prior_weight": (0.0, 0.25, 0.5, 1.0, 1.5),
+        "mlm_weight": (0.0, 0.5, 1.0, 1.5, 2.0) if with_mlm else (0.0,),
+        "ngram_weight": (0.0, 0.25, 0.5, 1.0, 1.5, 2.0) if with_ngram else (0.0,),
+        "copy_bonus": (-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0),
+        "temperature": (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0),
+    }
     best: dict = {"f05": -1.0}
-    for prior_weight in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5):
-        for copy_bonus in (-1.0, 0.0, 0.5, 1.0, 2.0, 3.0):
-            for temperature in (0.5, 1.0, 1.5, 2.0):
-                metrics = region_f05(scored, prior_weight, copy_bonus, temperature)
-                if metrics["f05"] > best["f05"]:
-                    best = {**metrics, "prior_weight": prior_weight, "copy_bonus": copy_bonus, "temperature": temperature}
-    log(f"tuned on {len(scored):,} validation regions: {best}")
-    return best
+    for values in itertools.product(*grid.values()):
+        weights = dict(zip(grid, values))
+        if not (weights["decoder_weight"] or weights["mlm_weight"]):
+            continue
+        metrics = table_f05(table, weights)
+        if metrics["f05"] > best["f05"]:
+            best = {**metrics, **weights}
+    gold_found = float((table.gold >= 0)[table.changed].mean()) if table.changed.any() else 0.0
+    log(f"tuned on {len(scored):,} validation regions (gold among candidates for {gold_found:.1%} of changed ones): {best}")
+    return {**best, "gold_among_candidates": gold_found}
 
 
 def train_seq2seq(
@@ -713,6 +805,8 @@ def train_seq2seq(
     device_name: str | None = None,
     fresh: bool = False,
     log: Callable[[str], None] = print,
+    corpus: Path,
+    suite: Path | None = None,
 ) -> dict:
     """Train the encoder-decoder, tune the score combination on validation, save ``out_dir``."""
     random.seed(config.seed)
@@ -758,14 +852,7 @@ def train_seq2seq(
     checkpoint(state)
     model.to("cpu")
     saved = save_seq2seq(model, s2s, spinnable, pairs, out_dir)
-    restorer = Seq2SeqRestorer.load(out_dir, models_root=models_root)
-    validation = load_rows(data_dir, "validation", config.tune_rows + config.max_eval_rows, config.seed)
-    tune_set, eval_set = validation[: config.tune_rows], validation[config.tune_rows :]
-    best = tune_combination(gold_region_scores(restorer, tune_set, config), log)
-    saved = replace(saved, prior_weight=best["prior_weight"], copy_bonus=best["copy_bonus"], temperature=best["temperature"])
-    (out_dir / CONFIG_FILE).write_text(json.dumps(saved.to_dict(), indent=2), encoding="utf-8")
-    restorer = Seq2SeqRestorer.load(out_dir, models_root=models_root)
-    metrics = evaluate(restorer, eval_set)
+    best, metrics, saved = tune_and_evaluate(out_dir, models_root, data_dir, config, log, corpus=corpus, suite=suite)
     summary = {
         "train_config": asdict(config),
         "restorer_config": saved.to_dict(),
@@ -783,6 +870,67 @@ def train_seq2seq(
     log(f"validation (gold spans, {len(eval_set)} rows): restoration {metrics['restoration']:.3f}, damage {metrics['damage_per_1000']:.2f}/1000, "
         f"edit F0.5 {metrics['edit_f05']:.3f}; wrote {out_dir} in {summary['total_minutes']:.0f} min")
     return summary
+
+
+def with_experts(restorer: Seq2SeqRestorer, models_root: Path, proposals: int) -> Seq2SeqRestorer:
+    """The same restorer with the corpus trigrams and, when shipped, the masked-word model attached
+    (its scores, and ``proposals`` fills as extra candidates)."""
+    from repair.mlm import load_mlm
+    from repair.ngram import NgramModel
+
+    has_mlm = (Path(models_root) / "mlm" / CONFIG_FILE).is_file()
+    config = replace(restorer.config, mlm_proposals=proposals if has_mlm else 0,
+                     max_candidates=restorer.config.max_candidates + (proposals if has_mlm else 0))
+    return Seq2SeqRestorer(model=restorer.model, encoder=restorer.encoder, spinnable=restorer.spinnable, config=config,
+                           prior=restorer.prior, mlm=load_mlm(models_root) if has_mlm else None, ngram=NgramModel.load(models_root))
+
+
+def ngram_unseen_articles(corpus: Path, models_root: Path) -> frozenset[str]:
+    """Ids of the corpus articles the shipped trigram counts left out (their first
+    ``holdout_articles``): only rows of these may tune the weight of the trigram expert, which
+    would otherwise be judged on sentences it has counted."""
+    holdout = json.loads((Path(models_root) / "ngram" / "meta.json").read_text(encoding="utf-8")).get("holdout_articles", 0)
+    ids = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
+        for line in itertools.islice(handle, holdout):
+            ids.append(json.loads(line)["id"])
+    return frozenset(ids)
+
+
+def article_of(row: dict) -> str:
+    return row["id"].split("#", 1)[0]
+
+
+def tune_and_evaluate(out_dir: Path, models_root: Path, data_dir: Path, config: TrainConfig, log: Callable, *,
+                      corpus: Path, suite: Path | None = None) -> tuple[dict, dict, Seq2SeqConfig]:
+    """Tune the score combination of the restorer in ``out_dir``, save it, evaluate it.
+
+    The corpus trigrams and the masked-word model (``models_root/mlm``, when it is there) join the
+    combination; the grid may still give either weight 0. Tuning rows are validation rows of
+    articles that no expert has seen (not the trigram counts, not the masked-word model, not the
+    decoder's training split). The result is evaluated with gold spans on ``suite`` (the committed
+    test-split suite) when given, else on other validation rows.
+    Returns (tuning result, gold-span metrics, saved config).
+    """
+    restorer = with_experts(Seq2SeqRestorer.load(out_dir, models_root=models_root), models_root, config.mlm_proposals)
+    unseen = ngram_unseen_articles(corpus, models_root)
+    validation = load_rows(data_dir, "validation", None, config.seed)
+    tune_set = [r for r in validation if article_of(r) in unseen][: config.tune_rows]
+    eval_set = list(read_jsonl(suite)) if suite else [r for r in validation if article_of(r) not in unseen][: config.max_eval_rows]
+    log(f"tuning on {len(tune_set)} validation rows of {len({article_of(r) for r in tune_set})} unseen articles; "
+        f"evaluating on {len(eval_set)} rows of {suite or 'validation'}")
+    started = time.time()
+    best = tune_combination(gold_region_scores(restorer, tune_set, config), log, with_mlm=restorer.mlm is not None, with_ngram=True)
+    log(f"scoring and tuning took {time.time() - started:.0f} s")
+    saved = replace(restorer.config, **{k: best[k] for k in COMBINATION_KEYS})
+    if not best["mlm_weight"]:
+        saved = replace(saved, mlm_proposals=0, max_candidates=Seq2SeqConfig().max_candidates)
+    (out_dir / CONFIG_FILE).write_text(json.dumps(saved.to_dict(), indent=2), encoding="utf-8")
+    restorer = Seq2SeqRestorer.load(out_dir, models_root=models_root)
+    metrics = evaluate(restorer, eval_set)
+    log(f"gold spans, {len(eval_set)} rows: restoration {metrics['restoration']:.3f}, damage "
+        f"{metrics['damage_per_1000']:.2f}/1000, edit F0.5 {metrics['edit_f05']:.3f}, clean identical {metrics['clean_identical']}")
+    return best, metrics, saved
 
 
 def save_seq2seq(model, config: Seq2SeqConfig, spinnable: frozenset[str], pairs: dict, out_dir: Path) -> Seq2SeqConfig:

@@ -23,6 +23,7 @@ from repair.glossary import Glossary
 from repair.paths import models_dir
 from repair.pipeline import Repairer, TermFinders
 from repair.restore import LexiconRestorer, load_restorer
+from repair.seq2seq import LABELER_SUBDIR, load_model_restorer
 from repair.titles import TITLES_FILE, TitleIndex
 
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf", "bleu")
@@ -44,6 +45,8 @@ def lineups(root: Path, others: list[Path]) -> dict[str, Repairer]:
             systems["model, lexicon fills gaps"] = Repairer(detector=detector, glossary=glossary, restorers=[model, lexicon])
     else:
         systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
+    if (root / "restorer" / LABELER_SUBDIR / "config.json").is_file():  # the span labeller kept beside the default
+        systems["labeller"] = Repairer(detector=detector, glossary=glossary, restorers=[load_model_restorer(root)])
     for other in others:  # another models folder's restorer, same detector and glossary
         systems[f"model {other}"] = Repairer(detector=detector, glossary=glossary, restorers=[load_restorer(other)])
     return systems

@@ -154,3 +154,24 @@ def test_spun_word_is_more_surprising(shipped):
     clean = dict((t.text, lp) for t, lp in shipped.token_logprobs("the foreign minister said"))
     spun = dict((t.text, lp) for t, lp in shipped.token_logprobs("the overseas minister said"))
     assert spun["minister"] < clean["minister"] - 2
+
+
+def test_fill_logprobs_match_the_sequence_score_and_rank_fills(toy):
+    text = "The foreign minister stated on Monday that talks would continue."
+    start = text.index("stated")
+    said, stated, two_words = toy.fill_logprobs(text, start, start + len("stated"), ["said", "stated", "said that"])
+    # the same window scored by hand: two words of history, the fill, two words after it
+    seq = toy.encode(["foreign", "minister", "said", "on", "monday"])
+    assert said == pytest.approx(float(toy.logprob(seq[:-2], seq[1:-1], seq[2:]).sum()))
+    assert said > stated and said > two_words
+    # at the start of a text the history is padded with BOS
+    (first,) = toy.fill_logprobs("Officials said the security situation was calm.", 0, 9, ["officials"])
+    seq = np.concatenate([[BOS, BOS], toy.encode(["officials", "said", "the"])])
+    assert first == pytest.approx(float(toy.logprob(seq[:-2], seq[1:-1], seq[2:]).sum()))
+
+
+def test_shipped_fill_logprobs_prefer_the_canonical_word(shipped):
+    text = "Prices rose sharply final year, the statistics office reported."
+    start = text.index("final")
+    last, final = shipped.fill_logprobs(text, start, start + len("final"), ["last", "final"])
+    assert last > final + 2.0

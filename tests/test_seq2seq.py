@@ -31,6 +31,7 @@ from repair.seq2seq import (
     encode_window,
     is_protected,
     load_any_restorer,
+    load_model_restorer,
     region_edits,
     span_regions,
     word_outputs,
@@ -197,13 +198,13 @@ def test_label_vocab_rejects_bad_head():
 # ---------------------------------------------------------------- the shipped model
 
 
-@pytest.fixture(scope="module")
-def restorer():
-    """Whatever ``models/restorer`` ships (encoder-decoder or span labeller, by its config kind)."""
-    folder = models_dir() / "restorer"
+@pytest.fixture(scope="module", params=["default", "labeler"])
+def restorer(request):
+    """Whatever ``models/restorer`` ships (by its config kind), and the span labeller kept beside it."""
+    folder = models_dir() / "restorer" / ("" if request.param == "default" else "labeler")
     if not (folder / "config.json").is_file():
-        pytest.skip(f"no shipped restorer in {folder}; run 'unspin train restorer'")
-    return load_any_restorer(models_dir())
+        pytest.skip(f"no restorer in {folder}; run 'unspin train restorer'")
+    return load_any_restorer(models_dir()) if request.param == "default" else load_model_restorer(models_dir())
 
 
 def repaired(restorer, paragraph: str, spans) -> str:
@@ -282,6 +283,35 @@ def test_choose_combines_model_prior_and_copy_bonus():
     assert choice.confidence == pytest.approx(1 / (1 + math.exp(-2) + math.exp(-1)))
 
 
+def test_choose_weighs_the_masked_word_model_and_trigrams():
+    s = RegionScores(3, 12, "mentioned", ("mentioned", "said", "noted"), (-1.0, -2.0, -2.0), (0.0, 0.0, 0.0),
+                     (-9.0, -2.0, -6.0), (-20.0, -12.0, -11.0))
+    assert choose(s, 0.0, 0.0, 1.0).text == "mentioned"  # decoder alone
+    assert choose(s, 0.0, 0.0, 1.0, mlm_weight=1.0).text == "said"
+    assert choose(s, 0.0, 0.0, 1.0, decoder_weight=0.0, ngram_weight=1.0).text == "noted"
+    assert choose(s, 0.0, 0.0, 1.0, mlm_weight=1.0) == choose(s, 0.0, 0.0, 1.0, mlm_weight=1.0, ngram_weight=0.0)
+
+
+def test_vectorised_tuning_agrees_with_choose():
+    from repair.train_restorer import region_f05, score_table, table_f05
+
+    rng = random.Random(5)
+    scored = []
+    for r in range(60):
+        n = rng.randint(1, 6)
+        candidates = tuple(["spun"] + [f"w{r}_{i}" for i in range(1, n)])
+        gold = rng.choice([*candidates, "missing"])
+        feats = [tuple(rng.uniform(-8, 0) for _ in range(n)) for _ in range(4)]
+        scored.append((RegionScores(0, 4, "spun", candidates, *feats), gold))
+    table = score_table(scored)
+    for weights in ({"decoder_weight": 1.0, "prior_weight": 0.5, "mlm_weight": 0.0, "ngram_weight": 0.0, "copy_bonus": 1.0, "temperature": 2.0},
+                    {"decoder_weight": 0.5, "prior_weight": 0.0, "mlm_weight": 1.5, "ngram_weight": 0.25, "copy_bonus": -1.0, "temperature": 0.5}):
+        kwargs = {k: weights[k] for k in ("mlm_weight", "decoder_weight", "ngram_weight")}
+        reference = region_f05(scored, weights["prior_weight"], weights["copy_bonus"], weights["temperature"], **kwargs)
+        assert table_f05(table, weights) == pytest.approx(reference)
+        assert 0 < reference["restored"] < 1
+
+
 def test_choice_edit_copy_gives_no_edit_and_case_is_transferred():
     s = scores([0.0, -5.0, -5.0], [0.0, 0.0, 0.0], old="Mentioned", candidates=("mentioned", "said", "noted"))
     assert choice_edit(s, choose(s, 0.0, 0.0, 1.0)) is None
@@ -322,15 +352,15 @@ def test_candidate_prior_prefers_counted_pairs_and_copy():
 
 
 @pytest.fixture(scope="module")
-def seq2seq(restorer):
-    """The encoder-decoder: the default restorer when it is shipped as such, else the one kept
-    beside the default (``models/restorer/seq2seq``) for comparison."""
-    if isinstance(restorer, Seq2SeqRestorer):
-        return restorer
-    folder = models_dir() / "restorer" / "seq2seq"
+def seq2seq():
+    """The shipped encoder-decoder (the default restorer, ``models/restorer``)."""
+    folder = models_dir() / "restorer"
     if not (folder / "config.json").is_file():
-        pytest.skip(f"no encoder-decoder restorer in {folder}; run 'unspin train restorer -o {folder}'")
-    return Seq2SeqRestorer.load(folder, models_root=models_dir())
+        pytest.skip(f"no encoder-decoder restorer in {folder}; run 'unspin train restorer'")
+    restorer = load_any_restorer(models_dir())
+    if not isinstance(restorer, Seq2SeqRestorer):
+        pytest.skip(f"the restorer in {folder} is not the encoder-decoder")
+    return restorer
 
 
 @pytest.mark.parametrize(
@@ -345,7 +375,8 @@ def test_candidate_scoring_picks_the_original(seq2seq, spun, needle, original):
     (region,) = seq2seq.score(spun, spans_for(spun, needle))
     c = seq2seq.config
     assert region.candidates[0] == needle  # copy first
-    assert choose(region, c.prior_weight, c.copy_bonus, c.temperature).text == original
+    assert choose(region, c.prior_weight, c.copy_bonus, c.temperature, mlm_weight=c.mlm_weight,
+                  decoder_weight=c.decoder_weight, ngram_weight=c.ngram_weight).text == original
 
 
 def test_confidence_threshold_drops_edits(seq2seq):
@@ -365,7 +396,8 @@ def test_seq2seq_weights_round_trip(seq2seq, tmp_path):
     load_seq2seq_weights(fresh, config, tmp_path)
     spun = "The minister mentioned that the nation would respond."
     spans = spans_for(spun, "mentioned", "nation")
-    clone = Seq2SeqRestorer(model=fresh, encoder=seq2seq.encoder, spinnable=seq2seq.spinnable, config=seq2seq.config, prior=seq2seq.prior)
+    clone = Seq2SeqRestorer(model=fresh, encoder=seq2seq.encoder, spinnable=seq2seq.spinnable, config=seq2seq.config, prior=seq2seq.prior,
+                            mlm=seq2seq.mlm, ngram=seq2seq.ngram)
     assert clone.propose(spun, spans) == seq2seq.propose(spun, spans)
 
 
@@ -377,3 +409,15 @@ def test_seq2seq_leaves_clean_text_and_protected_tokens_alone(seq2seq):
     result = repaired(seq2seq, paragraph, [Span(0, len(paragraph), paragraph, 1.0, "everything")])
     for protected in ("Mukhtar Tileuberdi", "NATO", "3,000", "2021"):
         assert protected in result
+
+
+def test_shipped_combination_uses_the_trigram_expert(seq2seq):
+    c = seq2seq.config
+    assert c.ngram_weight > 0 and seq2seq.ngram is not None
+    spun = "The foreign minister mentioned on Monday that the talks would continue."
+    (region,) = seq2seq.score(spun, spans_for(spun, "mentioned"))
+    assert len(region.ngram_logprob) == len(region.candidates) and "said" in region.candidates
+    with_trigrams = choose(region, c.prior_weight, c.copy_bonus, c.temperature, decoder_weight=c.decoder_weight, ngram_weight=c.ngram_weight)
+    without = choose(region, c.prior_weight, c.copy_bonus, c.temperature, decoder_weight=c.decoder_weight)
+    assert with_trigrams.text == "said" and without.text != "said"  # the corpus knows what news says
+    assert repaired(seq2seq, spun, spans_for(spun, "mentioned")) == spun.replace("mentioned", "said")

@@ -1,4 +1,4 @@
-"""`unspin train tokenizer|detector`: train the shared tokenizer or the word-tagging detector.
+"""`unspin train tokenizer|detector|mlm|restorer`: train the tokenizer or a model.
 
 Each target is a thin call into the library; targets register in ``TARGETS`` (name -> add
 function), so another trainer (the restorer) is one more entry.
@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 
 from repair.paths import REPO_ROOT, cache_dir, corpus_path, models_dir, shared_dir
+
+
+# The committed synthetic test suite (test split): what trained models are finally measured on.
+SUITE = REPO_ROOT / "eval" / "suites" / "synthetic" / "test.jsonl"
 
 
 def log(message: str) -> None:
@@ -86,7 +90,7 @@ def run_detector(args: argparse.Namespace) -> int:
     config = replace(TrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
     train_detector(
         config,
-        suite=REPO_ROOT / "eval" / "suites" / "synthetic" / "test.jsonl",
+        suite=SUITE,
         seeds=read_seeds(shared_dir() / "seeds"),
         seed_substitutions=read_substitutions(REPO_ROOT / "seeds" / "003_substitutions.tsv"),
         data_dir=args.data or cache_dir() / "data",
@@ -126,7 +130,7 @@ def add_restorer(targets) -> None:
         "Defaults finish within 90 minutes on 2 CPU cores.",
     )
     parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation (default: .cache/data)")
-    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer/seq2seq, models/restorer for --kind labeler)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/restorer, models/restorer/labeler for --kind labeler)")
     parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints and logs (default: .cache/runs/restorer-seq2seq or restorer-<backend>)")
     parser.add_argument("--kind", choices=["seq2seq", "labeler"], default=defaults.kind, help="encoder-decoder with guided decoding (default), or the one-step span labeller")
     parser.add_argument("--backend", choices=["minilm", "scratch"], default=defaults.backend, help="labeller only: fine-tuned MiniLM encoder, or a small encoder from scratch on our tokenizer")
@@ -139,13 +143,15 @@ def add_restorer(targets) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
+    parser.add_argument("--retune", action="store_true", help="seq2seq only, no training: re-tune the score combination of the "
+                        "trained model (with models/mlm when present) on validation and evaluate it")
     parser.set_defaults(run=run_restorer)
 
 
 def run_restorer(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from repair.train_restorer import TrainConfig, train_restorer
+    from repair.train_restorer import TrainConfig, train_restorer, tune_and_evaluate
 
     config = replace(
         TrainConfig(),
@@ -158,23 +164,68 @@ def run_restorer(args: argparse.Namespace) -> int:
         lr=args.lr,
         seed=args.seed,
     )
+    if args.retune:
+        if args.kind != "seq2seq":
+            raise SystemExit("unspin train restorer: --retune applies to --kind seq2seq only")
+        tune_and_evaluate(args.out or models_dir() / "restorer", models_dir(), args.data or cache_dir() / "data", config, log,
+                          corpus=corpus_path("train"), suite=SUITE)
+        return 0
     train_restorer(
         config,
         data_dir=args.data or cache_dir() / "data",
-        # The labeller is the shipped default; the encoder-decoder is kept beside it (see its card).
-        out_dir=args.out or (models_dir() / "restorer" / ("seq2seq" if args.kind == "seq2seq" else "")),
+        # The encoder-decoder is the shipped default; the labeller is kept beside it (see its card).
+        out_dir=args.out or (models_dir() / "restorer" / ("" if args.kind == "seq2seq" else "labeler")),
         run_dir=args.run_dir or cache_dir() / "runs" / (f"restorer-{args.backend}" if args.kind == "labeler" else "restorer-seq2seq"),
         models_root=models_dir(),
         threads=args.threads,
         device_name=args.device,
         fresh=args.fresh,
         log=log,
+        corpus=corpus_path("train"),
+        suite=SUITE,
     )
     return 0
 
 
-# name -> function adding the target's parser; the restorer adds its own entry here.
-TARGETS = {"tokenizer": add_tokenizer, "detector": add_detector, "restorer": add_restorer}
+def add_mlm(targets) -> None:
+    parser = targets.add_parser(
+        "mlm",
+        help="train the masked-word model on the clean corpus (CPU by default, GPU if present)",
+        description="Fine-tunes MiniLM's top layers with a masked-LM head on training articles of the corpus "
+        "(validation articles and the test file are never read) and writes models/mlm. "
+        "Defaults (see repair.train_mlm.MlmTrainConfig) finish in about 50 minutes on 2 CPU cores.",
+    )
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus .jsonl.gz (default: ../shared/corpus/news.jsonl.gz)")
+    parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/mlm)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="checkpoints (default: .cache/runs/mlm)")
+    parser.add_argument("--max-minutes", type=float, help="wall-clock budget of the optimiser loop")
+    parser.add_argument("--max-steps", type=int, help="optimiser steps at most")
+    parser.add_argument("--batch-windows", type=int, help="windows per step")
+    parser.add_argument("--trained-layers", type=int, help="top MiniLM layers fine-tuned")
+    parser.add_argument("--max-articles", type=int, help="corpus articles read, 0 = all")
+    parser.add_argument("--seed", type=int, help="seed for data order, masking and initialisation")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
+    parser.set_defaults(run=run_mlm)
+
+
+def run_mlm(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from repair.errors import InputError
+    from repair.train_mlm import MlmTrainConfig, train_mlm
+
+    corpus = args.corpus or corpus_path("train")
+    if not corpus.is_file():
+        raise InputError(f"corpus not found: {corpus}")
+    names = ("max_minutes", "max_steps", "batch_windows", "trained_layers", "max_articles", "seed", "threads")
+    config = replace(MlmTrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
+    train_mlm(corpus, args.out or models_dir() / "mlm", args.run_dir or cache_dir() / "runs" / "mlm", config, fresh=args.fresh, log=log)
+    return 0
+
+
+# name -> function adding the target's parser.
+TARGETS = {"tokenizer": add_tokenizer, "detector": add_detector, "mlm": add_mlm, "restorer": add_restorer}
 
 
 def add_parser(subparsers) -> None:
