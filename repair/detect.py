@@ -47,6 +47,8 @@ class LexiconConfig:
         max_candidates: candidates kept per phrase, by thesaurus weight.
         sources: thesaurus sources a candidate original may come from.
         span_threshold: span probability at or above which a span is reported.
+        weak_span_threshold: spans from here up to ``span_threshold`` are passed on as weak spans
+            (not reported; a restorer may examine them in a spun passage).
         context: tokens right of the phrase whose probability the candidate changes.
         rate_grid: points of the grid over a spun paragraph's substitution rate.
     """
@@ -55,6 +57,7 @@ class LexiconConfig:
     max_candidates: int = 40
     sources: tuple[str, ...] = SOURCES
     span_threshold: float = 0.5
+    weak_span_threshold: float = 0.1
     context: int = 2
     rate_grid: int = 48
 
@@ -463,9 +466,11 @@ class LexiconDetector:
         spans = tuple(
             Span(v.best.candidate.start, v.best.candidate.end, v.best.candidate.text, round(v.prob, 4), reason(v))
             for v in analysis.verdicts
-            if v.prob >= self.config.span_threshold
+            if v.prob >= self.config.weak_span_threshold
         )
-        return DetectionReport(score=analysis.score, spun=analysis.score >= 0.5, spans=spans, words=analysis.words)
+        strong = tuple(s for s in spans if s.score >= self.config.span_threshold)
+        weak = tuple(s for s in spans if s.score < self.config.span_threshold)
+        return DetectionReport(score=analysis.score, spun=analysis.score >= 0.5, spans=strong, words=analysis.words, weak_spans=weak)
 
 
 def fit_logistic(

@@ -44,11 +44,17 @@ class RepairConfig:
         threshold: passage score at or above which a passage counts as spun.
         min_confidence: edits below this confidence are left out of the repair.
         use_model: False gives glossary-only repair (``unspin fix --no-model``).
+        weak_spans: in a spun passage, the restorer also examines the detector's weak spans
+            (suspects below its reporting threshold).
+        weak_min_confidence: an edit that touches no reported span needs this confidence (the
+            detector doubted it, so the restorer must be surer than usual).
     """
 
     threshold: float = 0.5
     min_confidence: float = 0.5
     use_model: bool = True
+    weak_spans: bool = True
+    weak_min_confidence: float = 0.8
 
 
 def combine_reports(
@@ -56,11 +62,13 @@ def combine_reports(
 ) -> DetectionReport:
     """One report for a whole text: the most suspicious paragraph decides the score."""
     spans: list[Span] = []
+    weak: list[Span] = []
     for report, segment in zip(reports, segments):
         spans.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.spans)
+        weak.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.weak_spans)
     score = max((r.score for r in reports), default=0.0)
     words = sum(r.words for r in reports)
-    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words)
+    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words, weak_spans=tuple(weak))
 
 
 class TermFinders:
@@ -154,11 +162,19 @@ class Repairer:
         """Edits for one paragraph, offsets into the paragraph."""
         term_edits = self.glossary.find(paragraph)
         candidates = list(term_edits)
-        if report.spun and report.spans:
-            open_spans = spans_outside(report.spans, term_edits)
+        suspects = sorted([*report.spans, *(report.weak_spans if self.config.weak_spans else ())], key=lambda s: s.start)
+        if report.spun and suspects:
+            open_spans = spans_outside(suspects, term_edits)
             for restorer in self.restorers:
-                candidates.extend(restorer.propose(paragraph, open_spans))
+                proposed = restorer.propose(paragraph, open_spans)
+                candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
         return merge_edits(candidates, min_confidence=self.config.min_confidence)
+
+    def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
+        """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""
+        if any(edit.start < s.end and s.start < edit.end for s in reported):
+            return True
+        return edit.confidence >= self.config.weak_min_confidence
 
     def _with_threshold(self, report: DetectionReport) -> DetectionReport:
         return replace(report, threshold=self.config.threshold, spun=report.score >= self.config.threshold)

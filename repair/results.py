@@ -30,7 +30,10 @@ class Span:
 class DetectionReport:
     """Passage-level verdict plus the suspicious spans.
 
-    ``score`` is meant as a probability that the passage was spun or garbled.
+    ``score`` is meant as a probability that the passage was spun or garbled. ``weak_spans``
+    are suspects below the detector's reporting threshold: never reported (``to_dict`` leaves
+    them out), but in a spun passage a restorer may examine them, and its own preference for
+    keeping the words as they are decides.
     """
 
     score: float
@@ -38,6 +41,7 @@ class DetectionReport:
     spans: tuple[Span, ...] = ()
     threshold: float = 0.5
     words: int = 0
+    weak_spans: tuple[Span, ...] = ()
 
     def to_dict(self) -> dict:
         return {

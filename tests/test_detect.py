@@ -174,3 +174,14 @@ def test_clean_news_is_rarely_flagged(detector, test_corpus_path):
     flags = sum(len(r.spans) for r in reports)
     assert words > 10_000
     assert flags / words <= 1.5 / 1000
+
+
+def test_weak_spans_sit_below_the_reported_ones_and_are_never_reported(detector):
+    report = detector.detect_batch([SPUN])[0]
+    threshold, floor = detector.config.span_threshold, detector.config.weak_span_threshold
+    assert report.weak_spans, "the spun paragraph has suspects below the reporting threshold"
+    assert all(floor <= s.score < threshold for s in report.weak_spans)
+    assert all(s.score >= threshold for s in report.spans)
+    assert not {(s.start, s.end) for s in report.spans} & {(s.start, s.end) for s in report.weak_spans}
+    assert "weak_spans" not in report.to_dict()
+    assert len(report.to_dict()["spans"]) == len(report.spans)

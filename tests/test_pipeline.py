@@ -136,3 +136,29 @@ def test_shipped_glossary_repairs_titles_and_carries_acronym_repairs_through_the
     assert ("NTO", "NATO") in changed and ("NAO", "NATO") in changed
     assert result.text.count("NATO") == 3
     assert repairer.repair(result.text).text == result.text  # repaired text stays as it is
+
+
+class RecordingRestorer:
+    """A restorer that proposes nothing and records which spans it was asked about."""
+
+    def __init__(self):
+        self.seen: list[tuple[int, int]] = []
+
+    def propose(self, paragraph, spans):
+        self.seen.extend((s.start, s.end) for s in spans)
+        return []
+
+
+def test_restorer_examines_weak_spans_only_when_asked():
+    try:
+        detector = LexiconDetector(build_scorer(models_dir()))
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+    report = detector.detect_batch([SPUN])[0]
+    assert report.spun and report.weak_spans
+    for weak, expected in ((True, report.spans + report.weak_spans), (False, report.spans)):
+        recorder = RecordingRestorer()
+        repairer = Repairer(detector=detector, glossary=NoTerms(), restorers=[recorder], config=RepairConfig(weak_spans=weak))
+        result = repairer.repair(SPUN)
+        assert sorted(recorder.seen) == sorted((s.start, s.end) for s in expected)
+        assert result.text == SPUN and result.detection.spans == report.spans

@@ -36,6 +36,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--backup-suffix", default=".orig", help="suffix of the backup --in-place keeps ('' for none; default %(default)s)")
     parser.add_argument("--format", choices=["text", "json"], default="text", help='stdout: repaired text, or JSON lines {"path","text","edits"}')
     parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
+    parser.add_argument("--no-weak-spans", action="store_true",
+                        help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
     parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop edits below this confidence (default %(default)s)")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
     parser.add_argument("--diff", action="store_true", help="print unified diffs instead of writing")
@@ -90,7 +92,7 @@ def emit(outcome: FileOutcome, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_usage(args)
-    factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model)
+    factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans)
     options = build_options(args)
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
