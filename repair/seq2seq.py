@@ -1172,11 +1172,11 @@ class Seq2SeqRestorer:
             mask_rows: dict = {}  # the masked-word model's rows, shared by its proposals and its scores
             fills = self.mlm.proposals(slots, c.mlm_proposals, mask_rows) if self.mlm is not None and c.mlm_proposals else [[] for _ in jobs]
             candidates = [self.candidates(job, prompt, own, fill) for job, prompt, own, fill in zip(jobs, prompts, proposed, fills)]
-            flat = [(i, text, pieces) for i, cands in enumerate(candidates) for text, pieces in cands]
+            flat = [(i, pieces) for i, cands in enumerate(candidates) for _, pieces in cands]
             logps = []
             for lo in range(0, len(flat), 256):
                 part = flat[lo : lo + 256]
-                logps.extend(float(lp.sum()) for lp in target_logprobs(self.model, memory, mask, [owners[i] for i, _, _ in part], [prompts[i] for i, _, _ in part], [p for _, _, p in part], self.special))
+                logps.extend(float(lp.sum()) for lp in target_logprobs(self.model, memory, mask, [owners[i] for i, _ in part], [prompts[i] for i, _ in part], [p for _, p in part], self.special))
         mlm_lps = [()] * len(jobs)
         if self.mlm is not None:
             mlm_lps = [tuple(lp) for lp in self.mlm.score(slots, [[t for t, _ in cands] for cands in candidates], mask_rows)]

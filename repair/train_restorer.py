@@ -740,8 +740,8 @@ def score_table(scored: Sequence[tuple[RegionScores, str]]) -> ScoreTable:
     for r, (s, target) in enumerate(scored):
         n = len(s.candidates)
         for k, values in enumerate((s.model_logprob, s.prior_logprob, s.mlm_logprob, s.ngram_logprob)):
-            if values:
-                features[k, r, :n] = np.maximum(values, MIN_LOGPROB)
+            if values:  # as in ``choose``: only the masked-word model's -inf is floored
+                features[k, r, :n] = np.maximum(values, MIN_LOGPROB) if WEIGHT_KEYS[k] == "mlm_weight" else values
         valid[r, :n] = True
         spun = normalise_phrase(s.old)
         same[r, :n] = [c == spun for c in s.candidates]

@@ -301,11 +301,13 @@ def test_vectorised_tuning_agrees_with_choose():
         n = rng.randint(1, 6)
         candidates = tuple(["spun"] + [f"w{r}_{i}" for i in range(1, n)])
         gold = rng.choice([*candidates, "missing"])
-        feats = [tuple(rng.uniform(-8, 0) for _ in range(n)) for _ in range(4)]
+        feats = [tuple(rng.uniform(-40, 0) for _ in range(n)) for _ in range(3)]
+        feats.insert(2, tuple(rng.choice([float("-inf"), rng.uniform(-40, 0)]) for _ in range(n)))  # masked-word model
         scored.append((RegionScores(0, 4, "spun", candidates, *feats), gold))
     table = score_table(scored)
     for weights in ({"decoder_weight": 1.0, "prior_weight": 0.5, "mlm_weight": 0.0, "ngram_weight": 0.0, "copy_bonus": 1.0, "temperature": 2.0},
-                    {"decoder_weight": 0.5, "prior_weight": 0.0, "mlm_weight": 1.5, "ngram_weight": 0.25, "copy_bonus": -1.0, "temperature": 0.5}):
+                    {"decoder_weight": 0.5, "prior_weight": 0.0, "mlm_weight": 1.5, "ngram_weight": 0.25, "copy_bonus": -1.0, "temperature": 0.5},
+                    {"decoder_weight": 0.1, "prior_weight": 0.2, "mlm_weight": 0.1, "ngram_weight": 1.0, "copy_bonus": 0.5, "temperature": 3.0}):
         kwargs = {k: weights[k] for k in ("mlm_weight", "decoder_weight", "ngram_weight")}
         reference = region_f05(scored, weights["prior_weight"], weights["copy_bonus"], weights["temperature"], **kwargs)
         assert table_f05(table, weights) == pytest.approx(reference)
