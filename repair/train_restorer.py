@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from repair import text as textutil
@@ -87,8 +88,9 @@ class TrainConfig:
         min_label_count: a substitution target enters the vocabulary after this many sightings.
         kind: ``seq2seq`` (encoder-decoder, the default) or ``labeler`` (the span labeller).
         decoder_lr_scale: the seq2seq decoder and head learn this many times faster than the encoder.
-        tune_rows: validation rows on which the seq2seq score combination is tuned (the rest of
-            ``max_eval_rows`` is evaluated).
+        tune_rows: at most this many validation rows, of articles no expert has seen, tune the
+            seq2seq score combination (it is then evaluated on the suite, or on up to
+            ``max_eval_rows`` other validation rows).
         tune_negative_rate: over-flagged words marked in the tuning rows (copy must win there).
         mlm_proposals: the masked-word model's top fills added as candidates per one-word region
             (when ``models/mlm`` exists and tuning gives it weight).
@@ -418,8 +420,6 @@ def gold_spans(row: dict) -> list[Span]:
 
 def evaluate(restorer: ModelRestorer, rows: Sequence[dict], span_fn: Callable[[dict], list[Span]] = gold_spans, min_confidence: float = 0.5) -> dict:
     """Restoration, damage and edit F0.5 of the restorer alone, given spans (gold by default)."""
-    import numpy as np
-
     from repair.merge import apply_edits, merge_edits
     from repair.metrics import WORD_STATS, word_statistics
 
@@ -721,16 +721,14 @@ class ScoreTable:
     that expert is absent); ``gold[r]`` indexes the right candidate (-1: not among them).
     """
 
-    features: "np.ndarray"
-    valid: "np.ndarray"
-    same_as_copy: "np.ndarray"
-    gold: "np.ndarray"
-    changed: "np.ndarray"
+    features: np.ndarray
+    valid: np.ndarray
+    same_as_copy: np.ndarray
+    gold: np.ndarray
+    changed: np.ndarray
 
 
 def score_table(scored: Sequence[tuple[RegionScores, str]]) -> ScoreTable:
-    import numpy as np
-
     width = max(len(s.candidates) for s, _ in scored)
     features = np.zeros((len(WEIGHT_KEYS), len(scored), width))
     valid = np.zeros((len(scored), width), dtype=bool)
@@ -752,8 +750,6 @@ def score_table(scored: Sequence[tuple[RegionScores, str]]) -> ScoreTable:
 
 def table_f05(table: ScoreTable, weights: dict, min_confidence: float = 0.5) -> dict:
     """``region_f05`` of one weight setting over a ``ScoreTable`` (vectorised)."""
-    import numpy as np
-
     w = np.array([weights.get(k, 0.0) for k in WEIGHT_KEYS])
     total = np.tensordot(w, table.features, axes=1)
     total[:, 0] += weights["copy_bonus"]
@@ -827,8 +823,8 @@ def train_seq2seq(
     log(f"data: {len(rows):,} train rows -> {len(windows):,} windows, {sum(len(w.regions) for w in windows):,} regions; "
         f"{len(pairs):,} spun phrases in the pair prior ({time.time() - started:.0f} s)")
     log(f"budget: at most {config.max_steps:,} steps or {config.max_minutes:.0f} min of optimisation on {device} "
-        f"({torch.get_num_threads()} threads), batch {config.batch_windows} windows; then tuning on "
-        f"{config.tune_rows} and evaluation on {config.max_eval_rows} validation rows")
+        f"({torch.get_num_threads()} threads), batch {config.batch_windows} windows; then tuning on at most "
+        f"{config.tune_rows} validation rows no expert has seen, and evaluation on {suite or 'other validation rows'}")
 
     model = build_seq2seq(s2s, pretrained=True).to(device)
     optimiser = seq2seq_optimiser(model, config, s2s)
@@ -864,11 +860,10 @@ def train_seq2seq(
         "threads": torch.get_num_threads(),
         "device": str(device),
         "tuning": best,
-        "validation_gold_spans": metrics,
+        "gold_spans": metrics,
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    log(f"validation (gold spans, {len(eval_set)} rows): restoration {metrics['restoration']:.3f}, damage {metrics['damage_per_1000']:.2f}/1000, "
-        f"edit F0.5 {metrics['edit_f05']:.3f}; wrote {out_dir} in {summary['total_minutes']:.0f} min")
+    log(f"wrote {out_dir} in {summary['total_minutes']:.0f} min")
     return summary
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from repair.errors import ModelNotFoundError
 from repair.mlm import MaskedSlot, MaskedWordScorer, MlmConfig
-from repair.paths import models_dir
 from repair.train_mlm import MlmTrainConfig, mask_window, schedule, split_words, train_mlm, words_of
 
 
