@@ -59,6 +59,7 @@ class MlmConfig:
 
 def minilm_folder() -> Path:
     """Folder of the pretrained all-MiniLM-L6-v2 weights inside the installed package."""
+    # Imported here, not at the top: repair.seq2seq imports this module.
     from repair.seq2seq import minilm_path
 
     return minilm_path()
