@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from repair.errors import ModelNotFoundError
+from repair.tagger import minilm_dir
 
 MLM_SUBDIR = "mlm"
 CONFIG_FILE = "config.json"
@@ -57,20 +58,12 @@ class MlmConfig:
         return cls(**known)
 
 
-def minilm_folder() -> Path:
-    """Folder of the pretrained all-MiniLM-L6-v2 weights inside the installed package."""
-    # Imported here, not at the top: repair.seq2seq imports this module.
-    from repair.seq2seq import minilm_path
-
-    return minilm_path()
-
-
 def build_mlm(*, pretrained: bool = True):
     """MiniLM with a masked-LM head tied to its word embeddings (pretrained encoder weights)."""
     from safetensors.torch import load_file
     from transformers import BertConfig, BertForMaskedLM
 
-    folder = minilm_folder()
+    folder = minilm_dir()
     base = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     model = BertForMaskedLM(BertConfig(**{k: base[k] for k in BASE_KEYS if k in base}, tie_word_embeddings=True))
     if pretrained:
@@ -149,7 +142,7 @@ class MaskedWordScorer:
             raise ModelNotFoundError(f"weights in {folder} do not fit its config: missing {missing[:3]}")
         model.load_state_dict(state, strict=False)
         model.eval()
-        return cls(model, BertTokenizerFast.from_pretrained(str(minilm_folder())), config)
+        return cls(model, BertTokenizerFast.from_pretrained(str(minilm_dir())), config)
 
     def pieces(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:

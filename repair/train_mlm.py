@@ -25,7 +25,8 @@ from pathlib import Path
 import torch
 
 from repair.data import fraction
-from repair.mlm import MlmConfig, build_mlm, is_trained, minilm_folder, save_mlm, trained_prefixes
+from repair.mlm import MlmConfig, build_mlm, is_trained, save_mlm, trained_prefixes
+from repair.tagger import minilm_dir
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def train_mlm(corpus: Path, out_dir: Path, run_dir: Path, config: MlmTrainConfig
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    tokenizer = BertTokenizerFast.from_pretrained(str(minilm_folder()))
+    tokenizer = BertTokenizerFast.from_pretrained(str(minilm_dir()))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = build_mlm(pretrained=True).to(device)
     prefixes = trained_prefixes(model, config.trained_layers)
