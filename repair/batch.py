@@ -68,11 +68,12 @@ class RepairerFactory:
 
     models: str | None = None
     config: RepairConfig = RepairConfig()
+    detector: str | None = None  # None: the shipped default (see Repairer.load)
 
     def __call__(self) -> Repairer:
         root = Path(self.models) if self.models else None
         try:
-            return Repairer.load(root, config=self.config)
+            return Repairer.load(root, config=self.config, detector=self.detector)
         except ImportError as error:
             raise ModelNotFoundError(f"the default pipeline is not available ({error})") from error
         except (OSError, EOFError, ValueError) as error:  # unreadable or truncated model files

@@ -190,7 +190,8 @@ def tree_rss_kb(root_pid: int) -> int:
     return sum(rss.get(pid, 0) for pid in family)
 
 
-def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None, limit_s: float | None = None) -> Measurement:
+def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None, limit_s: float | None = None,
+                    detector: str | None = None) -> Measurement:
     """Time ``unspin fix INPUTS -o TMP -j N`` in a child process, sampling its tree's memory.
 
     With ``limit_s`` the run is stopped with SIGINT (as Ctrl-C would) when the time is up, and
@@ -200,6 +201,8 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None,
     command = [sys.executable, "-m", "repair", "fix", *inputs, "-o", str(out), "-j", str(jobs), "-q"]
     if models:
         command += ["--models", models]
+    if detector:
+        command += ["--detector", detector]
     try:
         started, cpu = time.perf_counter(), children_cpu()
         # SIGINT back to default in the child: a background parent may have it ignored, and
@@ -242,6 +245,7 @@ def run_bench(
     *,
     folder: Path | None = None,
     models: str | None = None,
+    detector: str | None = None,
     log: Callable[[str], None] = lambda message: None,
 ) -> list[Measurement]:
     """All measurements: model load, in-process detect/fix, then the batch runs per ``-j``."""
@@ -266,7 +270,7 @@ def run_bench(
             inputs = [str(target)]
         for jobs in config.jobs:
             log(f"running unspin fix -j {jobs}")
-            results.append(run_fix_command(inputs, jobs, models, config.limit_s))
+            results.append(run_fix_command(inputs, jobs, models, config.limit_s, detector))
     return results
 
 

@@ -17,7 +17,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -511,8 +511,14 @@ def build_scorer(
 
 # Detectors ``load_detector`` can build; $UNSPIN_DETECTOR picks one (like $UNSPIN_MODELS picks
 # the folder), so `unspin detect`/`bench` can measure the trained ones without a code change.
-DETECTORS = ("lexicon", "tagger", "combined")
-DEFAULT_DETECTOR = "lexicon"
+DETECTORS = ("lexicon", "tagger", "combined", "cascade")
+DEFAULT_DETECTOR = "cascade"
+
+
+def has_cascade(root: Path) -> bool:
+    """True when ``root/detector/config.json`` carries a fitted cascade gate."""
+    config = Path(root) / "detector" / "config.json"
+    return config.is_file() and "cascade" in json.loads(config.read_text(encoding="utf-8"))
 
 
 def load_detector(root: Path, kind: str | None = None):
@@ -520,10 +526,14 @@ def load_detector(root: Path, kind: str | None = None):
 
     Args:
         root: models folder.
-        kind: one of DETECTORS; None reads $UNSPIN_DETECTOR, else DEFAULT_DETECTOR (see
-            models/detector/MODEL_CARD.md for why the lexicon detector is the default).
+        kind: one of DETECTORS; None reads $UNSPIN_DETECTOR, else DEFAULT_DETECTOR when
+            ``root/detector`` holds a fitted cascade and "lexicon" when it does not (see
+            models/detector/MODEL_CARD.md for why the cascade is the default).
     """
-    kind = kind or os.environ.get("UNSPIN_DETECTOR") or DEFAULT_DETECTOR
+    kind = kind or os.environ.get("UNSPIN_DETECTOR")
+    if kind is None:
+        # A models folder without a fitted cascade (an older or partial one) keeps the lexicon detector.
+        kind = DEFAULT_DETECTOR if has_cascade(Path(root)) else "lexicon"
     if kind == "lexicon":
         return LexiconDetector(build_scorer(root))
     from repair import tagger
@@ -532,4 +542,6 @@ def load_detector(root: Path, kind: str | None = None):
         return tagger.load_tagger(Path(root))
     if kind == "combined":
         return tagger.load_combined(Path(root))
+    if kind == "cascade":
+        return tagger.load_cascade(Path(root))
     raise ValueError(f"unknown detector {kind!r}; choose from {list(DETECTORS)}")

@@ -65,12 +65,18 @@ def proposals(paragraph: str, analysis: Analysis, spans: Sequence[Span]) -> list
     return edits
 
 
-def load_restorer(root: Path, config: LexiconConfig = LexiconConfig()):
+def load_restorer(root: Path, config: LexiconConfig = LexiconConfig(), *, scorer: LexiconScorer | None = None):
     """The shipped restorer from the models folder ``root``: the trained model restorer
     (``repair.seq2seq``; encoder-decoder or span labeller, as ``root/restorer/config.json``
-    says) when ``root/restorer`` holds one, else the lexicon restorer."""
+    says) when ``root/restorer`` holds one, else the lexicon restorer.
+
+    ``scorer``: the detector's lexicon scorer, whose thesaurus and n-gram model the restorer
+    then shares instead of loading its own copies.
+    """
     if (Path(root) / "restorer" / "config.json").is_file():
         from repair.seq2seq import load_any_restorer
 
-        return load_any_restorer(root)
-    return LexiconRestorer(build_scorer(root, config))
+        if scorer is None:
+            return load_any_restorer(root)
+        return load_any_restorer(root, thesaurus=scorer.source.thesaurus, ngram=scorer.ngram)
+    return LexiconRestorer(scorer or build_scorer(root, config))

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -200,12 +200,18 @@ def length_batches(lengths: Sequence[int], batch_pieces: int) -> list[list[int]]
     return batches
 
 
-def flagged_spans(paragraph: str, words: Sequence[Unit], probs: np.ndarray, threshold: float) -> list[Span]:
-    """Runs of adjacent flagged words become one span (``Chinese language`` for ``Chinese``)."""
+def flagged_spans(paragraph: str, words: Sequence[Unit], probs: np.ndarray, threshold: float, groups: Sequence[int] | None = None) -> list[Span]:
+    """Runs of adjacent flagged words become one span (``Chinese language`` for ``Chinese``).
+
+    ``groups`` (one id per word), when given, also ends a run where the id changes: the fused
+    detector keeps each lexicon phrase whole and every other word apart, because a span is one
+    region for the restorer, and two adjacent substitutions rewritten as one phrase come back
+    as one wrong word ("alleviation, aiding" -> "all").
+    """
     spans: list[Span] = []
     run: list[int] = []
     for i in range(len(words) + 1):
-        if i < len(words) and probs[i] >= threshold:
+        if i < len(words) and probs[i] >= threshold and (not run or groups is None or groups[i] == groups[run[-1]]):
             run.append(i)
             continue
         if run:
@@ -213,7 +219,7 @@ def flagged_spans(paragraph: str, words: Sequence[Unit], probs: np.ndarray, thre
             score = float(max(probs[j] for j in run))
             reason = f"tagger: substituted-word probability {score:.2f} in context"
             spans.append(Span(start, end, paragraph[start:end], round(score, 4), reason))
-            run = []
+            run = [i] if i < len(words) and probs[i] >= threshold else []
     return spans
 
 
@@ -486,12 +492,23 @@ def fusion_features(words: Sequence[Unit], probs: np.ndarray, analysis, span_cal
     return x
 
 
+def phrase_groups(words: Sequence[Unit], analysis) -> list[int]:
+    """One id per word: the index of the lexicon phrase covering it, else a number of its own."""
+    groups = [-1 - i for i in range(len(words))]
+    for k, verdict in enumerate(analysis.verdicts):
+        candidate = verdict.best.candidate
+        for i, w in enumerate(words):
+            if w.start < candidate.end and candidate.start < w.end:
+                groups[i] = k
+    return groups
+
+
 def fused_spans(paragraph: str, words: Sequence[Unit], tagger_probs: np.ndarray, probs: np.ndarray, analysis, threshold: float) -> list[Span]:
-    """Flagged runs of words, each with the tagger's probability and the corpus's reason."""
+    """Flagged words, each lexicon phrase as one span, with the tagger's probability and the corpus's reason."""
     from repair.detect import reason
 
     spans = []
-    for span in flagged_spans(paragraph, words, probs, threshold):
+    for span in flagged_spans(paragraph, words, probs, threshold, phrase_groups(words, analysis)):
         inside = [i for i, w in enumerate(words) if span.start <= w.start and w.end <= span.end]
         why = [f"tagger {max(tagger_probs[i] for i in inside):.2f}"]
         why += [reason(v) for v in analysis.verdicts if v.best.candidate.start < span.end and span.start < v.best.candidate.end]
@@ -507,33 +524,114 @@ class CombinedDetector:
         scorer: ``repair.detect.LexiconScorer`` (n-gram model, thesaurus, calibration).
         fusion: fitted fusion weights, word threshold and passage calibrator.
         passage_threshold: passage score at or above which ``spun`` is set.
+        weak_threshold: words with a fused probability from here up to the word threshold
+            become weak spans (never reported; the restorer may examine them); 1.0 gives none.
     """
 
-    def __init__(self, tagger: Tagger, scorer, fusion: Fusion, passage_threshold: float = 0.5):
+    def __init__(self, tagger: Tagger, scorer, fusion: Fusion, passage_threshold: float = 0.5, weak_threshold: float = 1.0):
         self.tagger = tagger
         self.scorer = scorer
         self.fusion = fusion
         self.passage_threshold = passage_threshold
+        self.weak_threshold = weak_threshold
         self._weights = np.array(fusion.weights, dtype=np.float64)
 
-    def word_probs(self, paragraphs: Sequence[str]) -> list[tuple[list[Unit], np.ndarray, np.ndarray, object]]:
-        """Words, tagger probabilities, fused probabilities and the lexicon analysis per paragraph."""
+    def word_probs(self, paragraphs: Sequence[str], analyses: Sequence | None = None) -> list[tuple[list[Unit], np.ndarray, np.ndarray, object]]:
+        """Words, tagger probabilities, fused probabilities and the lexicon analysis per paragraph.
+
+        ``analyses`` are the scorer's analyses of ``paragraphs`` when the caller already has them.
+        """
+        if analyses is None:
+            analyses = [self.scorer.analyse(p) for p in paragraphs]
         out = []
-        for paragraph, (words, probs) in zip(paragraphs, self.tagger.word_probs(paragraphs)):
-            analysis = self.scorer.analyse(paragraph)
+        for analysis, (words, probs) in zip(analyses, self.tagger.word_probs(paragraphs)):
             x = fusion_features(words, probs, analysis, self.scorer.calibration.span)
             fused = 1.0 / (1.0 + np.exp(-np.clip(x @ self._weights, -40, 40)))
             out.append((words, probs, fused, analysis))
         return out
 
-    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
+    def detect_batch(self, paragraphs: Sequence[str], analyses: Sequence | None = None) -> list[DetectionReport]:
         """One report per paragraph: calibrated passage score and flagged spans with reasons."""
-        reports = []
-        for paragraph, (words, tagger_probs, probs, analysis) in zip(paragraphs, self.word_probs(paragraphs)):
-            score = self.fusion.calibrator.score(probs) if len(words) else 0.0
-            spans = fused_spans(paragraph, words, tagger_probs, probs, analysis, self.fusion.word_threshold)
-            reports.append(DetectionReport(round(score, 6), score >= self.passage_threshold, tuple(spans), self.passage_threshold, len(words)))
+        return [self.report(paragraph, *scored) for paragraph, scored in zip(paragraphs, self.word_probs(paragraphs, analyses))]
+
+    def report(self, paragraph: str, words: Sequence[Unit], tagger_probs: np.ndarray, probs: np.ndarray, analysis) -> DetectionReport:
+        """The report of one paragraph from its scored words (one entry of ``word_probs``)."""
+        score = self.fusion.calibrator.score(probs) if len(words) else 0.0
+        threshold = self.fusion.word_threshold
+        spans = fused_spans(paragraph, words, tagger_probs, probs, analysis, threshold)
+        # Weak spans: runs of words below the word threshold; a flagged word inside a run
+        # ends it, so weak and reported spans never overlap.
+        below = np.where(probs < threshold, probs, 0.0)
+        weak = fused_spans(paragraph, words, tagger_probs, below, analysis, self.weak_threshold) if self.weak_threshold < threshold else []
+        return DetectionReport(round(score, 6), score >= self.passage_threshold, tuple(spans), self.passage_threshold, len(words), tuple(weak))
+
+
+@dataclass(frozen=True)
+class CascadeSettings:
+    """How the cascade detector splits work between the lexicon detector and the fused tagger.
+
+    Args:
+        gate: lexicon passage score from which a paragraph is also read by the tagger. Chosen by
+            ``repair.train_detector.choose_gate`` so that only a small share of clean validation
+            words pays for the tagger (clean text then runs at about 70% of the lexicon speed).
+        weak_threshold: the fused detector's weak-span floor (see ``CombinedDetector``).
+        keep_lexicon: in a tagged paragraph, keep what the lexicon detector found: its spans that
+            no fused span overlaps, and its passage score where that is higher. The cascade then
+            never reports less than the lexicon detector.
+    """
+
+    gate: float = 0.01
+    weak_threshold: float = 1.0
+    keep_lexicon: bool = True
+
+
+class CascadeDetector:
+    """The default detector: lexicon detector first, the fused tagger on paragraphs it finds suspect.
+
+    The lexicon detector reads every paragraph (about 5,000 words/s); the tagger (about
+    1,500 words/s) reads only paragraphs whose lexicon passage score reaches ``settings.gate``,
+    and their report is the fused one (twice the lexicon detector's recall), joined with the
+    lexicon report when ``settings.keep_lexicon``. A paragraph under the gate keeps the lexicon
+    report, whose score is then below the gate too.
+    """
+
+    def __init__(self, combined: CombinedDetector, settings: CascadeSettings = CascadeSettings()):
+        self.combined = combined
+        self.settings = settings
+        self.scorer = combined.scorer  # shared with the lexicon restorer and evaluation line-ups
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
+        """One report per paragraph; spans of tagged paragraphs give both the tagger's and the corpus's reasons."""
+        from repair.detect import LexiconDetector
+
+        analyses = [self.scorer.analyse(p) for p in paragraphs]
+        lexicon = LexiconDetector(self.scorer)
+        reports = [lexicon.report(a) for a in analyses]
+        suspect = [i for i, a in enumerate(analyses) if a.score >= self.settings.gate]
+        if suspect:
+            fused = self.combined.detect_batch([paragraphs[i] for i in suspect], [analyses[i] for i in suspect])
+            for i, report in zip(suspect, fused):
+                reports[i] = join_reports(report, reports[i]) if self.settings.keep_lexicon else report
         return reports
+
+
+def join_reports(fused: DetectionReport, lexicon: DetectionReport) -> DetectionReport:
+    """The fused report plus the lexicon spans no fused span overlaps, at the higher of the two scores.
+
+    Both scores are calibrated at the same 1% prior, so the higher one is the stronger evidence.
+    Fused weak spans under a joined lexicon span are dropped (it is reported now).
+    """
+    extra = [s for s in lexicon.spans if all(s.end <= f.start or s.start >= f.end for f in fused.spans)]
+    weak = [w for w in fused.weak_spans if all(w.end <= e.start or w.start >= e.end for e in extra)]
+    score = max(fused.score, lexicon.score)
+    return replace(fused, score=score, spun=score >= fused.threshold, spans=tuple(sorted([*fused.spans, *extra], key=lambda s: s.start)),
+                   weak_spans=tuple(weak))
+
+
+def cascade_from_dict(data: dict) -> CascadeSettings:
+    defaults = CascadeSettings()
+    return CascadeSettings(float(data.get("gate", defaults.gate)), float(data.get("weak_threshold", defaults.weak_threshold)),
+                           bool(data.get("keep_lexicon", defaults.keep_lexicon)))
 
 
 def fusion_from_dict(data: dict) -> Fusion:
@@ -550,4 +648,15 @@ def load_combined(models_root: Path, subdir: str = "detector") -> CombinedDetect
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     if "fusion" not in config:
         raise ModelNotFoundError(f"{folder / CONFIG_FILE} has no fitted fusion; run 'unspin train detector'")
-    return CombinedDetector(tagger, build_scorer(models_root), fusion_from_dict(config["fusion"]), tagger.settings.passage_threshold)
+    cascade = cascade_from_dict(config["cascade"]) if "cascade" in config else CascadeSettings()
+    fusion = fusion_from_dict(config["fusion"])
+    return CombinedDetector(tagger, build_scorer(models_root), fusion, tagger.settings.passage_threshold, cascade.weak_threshold)
+
+
+def load_cascade(models_root: Path, subdir: str = "detector") -> CascadeDetector:
+    """The shipped cascade: lexicon detector, then the fused tagger past the fitted gate."""
+    folder = Path(models_root) / subdir
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    if "cascade" not in config:
+        raise ModelNotFoundError(f"{folder / CONFIG_FILE} has no fitted cascade gate; run 'unspin train detector --fit-cascade'")
+    return CascadeDetector(load_combined(models_root, subdir), cascade_from_dict(config["cascade"]))

@@ -75,6 +75,13 @@ class TrainConfig:
         max_compare_rows: test rows on which tagger, lexicon and combined detectors are compared
             (the lexicon detector runs at about 500 words/s).
         checkpoint_minutes: how often the run folder receives a resumable checkpoint.
+        max_tagged_clean_share: share of clean validation words the cascade detector may send to
+            the tagger; fixes its gate (``choose_gate``), so only that share of clean text pays for it.
+        weak_threshold: fused-probability floor of the cascade's weak spans. Chosen end to end
+            (``scripts/tune_weak_spans.py``: the whole pipeline on the n-gram-unseen validation
+            rows), because what a weak span is worth depends on the restorer.
+        keep_lexicon: the cascade keeps the lexicon detector's spans and score in tagged
+            paragraphs (``repair.tagger.CascadeSettings``).
     """
 
     base: str = "minilm"
@@ -93,6 +100,9 @@ class TrainConfig:
     passage_prior: float = 0.01
     max_compare_rows: int = 1_500
     checkpoint_minutes: float = 5.0
+    max_tagged_clean_share: float = 0.1
+    weak_threshold: float = 0.2
+    keep_lexicon: bool = True
     model: dict = field(default_factory=lambda: dict(SMALL_BERT))
 
 
@@ -658,19 +668,18 @@ def train_detector(
     save_tagger(model, out_dir, base=config.base, model_config=model_config, settings=settings, frozen=frozen_prefixes(config), extra={"training": training})
 
     shipped = load_tagger_from(out_dir, models_root)  # measure what ships: fp16-rounded weights
-    fusion_rows = ngram_unseen_rows(read_rows(find_split(data_dir, "validation")), models_root, log)
-    combined = fit_and_save_fusion(shipped, with_clean_copies(fusion_rows, len(fusion_rows), config.seed), config, out_dir, models_root, log)
+    fusion_rows = fusion_and_gate_rows(data_dir, models_root, config, log)
+    combined = fit_and_save_fusion(shipped, fusion_rows, config, out_dir, models_root, log)
+    cascade = fit_cascade(combined, fusion_rows, config, out_dir, log)
     metrics = {}
     if suite and Path(suite).is_file():
         metrics["suite"] = evaluate_rows(shipped, read_rows(Path(suite)))
         log(f"suite: {summary(metrics['suite'])}")
     metrics["test_split"] = evaluate_rows(shipped, test_rows)
     log(f"test split: {summary(metrics['test_split'])}")
-    compare_rows = sample_rows(test_rows, config.max_compare_rows, config.seed)
     metrics["comparison"] = compare_detectors(
-        {"tagger": shipped, "lexicon": combined_lexicon(combined), "combined": combined},
-        {"suite": read_rows(Path(suite)) if suite and Path(suite).is_file() else [], "test_split": compare_rows},
-        seeds or {}, seed_substitutions, log,
+        {"tagger": shipped, "lexicon": combined_lexicon(combined), "combined": combined, "cascade": cascade},
+        comparison_sets(suite, test_rows, config), seeds or {}, seed_substitutions, log,
     )
     if seeds:
         metrics["seeds"] = seed_report(shipped, seeds, seed_substitutions)
@@ -680,6 +689,60 @@ def train_detector(
     (out_dir / "MODEL_CARD.generated.md").write_text(model_card(shipped_config, metrics), encoding="utf-8")
     log(f"done in {metrics['total_minutes']:.1f} min; metrics in {out_dir / 'metrics.json'}")
     return metrics
+
+
+def refit_cascade(
+    config: TrainConfig,
+    *,
+    data_dir: Path,
+    out_dir: Path,
+    models_root: Path,
+    log: Callable[[str], None] = print,
+    suite: Path | None = None,
+    seeds: dict[str, str] | None = None,
+    seed_substitutions: Sequence[tuple[str, str]] = (),
+) -> dict:
+    """Refit the cascade gate of the shipped tagger and fusion in ``out_dir`` and measure the cascade.
+
+    No training and no refit of the tagger or the fusion (``unspin train detector --fit-cascade``):
+    a few minutes. The cascade's entry in ``metrics.json`` and the generated card are rewritten.
+    """
+    from repair.detect import build_scorer
+    from repair.tagger import CombinedDetector, fusion_from_dict, load_tagger_from
+
+    started = time.time()
+    shipped_config = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
+    if "fusion" not in shipped_config:
+        from repair.errors import ModelNotFoundError
+
+        raise ModelNotFoundError(f"{out_dir / 'config.json'} has no fitted fusion; run 'unspin train detector' first")
+    tagger = load_tagger_from(out_dir, models_root)
+    combined = CombinedDetector(tagger, build_scorer(models_root), fusion_from_dict(shipped_config["fusion"]), tagger.settings.passage_threshold)
+    cascade = fit_cascade(combined, fusion_and_gate_rows(data_dir, models_root, config, log), config, out_dir, log)
+    test_rows = sample_rows(read_rows(find_split(data_dir, "test")), config.max_eval_rows, config.seed)
+    metrics_path = out_dir / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+    comparison = metrics.setdefault("comparison", {})
+    comparison.update(compare_detectors({"cascade": cascade}, comparison_sets(suite, test_rows, config), seeds or {}, seed_substitutions, log))
+    write_json(metrics_path, metrics)
+    shipped_config = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
+    (out_dir / "MODEL_CARD.generated.md").write_text(model_card(shipped_config, metrics), encoding="utf-8")
+    log(f"cascade refitted and measured in {(time.time() - started) / 60:.1f} min")
+    return comparison["cascade"]
+
+
+def fusion_and_gate_rows(data_dir: Path, models_root: Path, config: TrainConfig, log: Callable[[str], None]) -> list[dict]:
+    """Validation rows the n-gram counts never saw, plus a clean copy of each spun one."""
+    rows = ngram_unseen_rows(read_rows(find_split(data_dir, "validation")), models_root, log)
+    return with_clean_copies(rows, len(rows), config.seed)
+
+
+def comparison_sets(suite: Path | None, test_rows: Sequence[dict], config: TrainConfig) -> dict[str, list[dict]]:
+    """The row sets every detector is compared on: the committed suite and a seeded test sample."""
+    return {
+        "suite": read_rows(Path(suite)) if suite and Path(suite).is_file() else [],
+        "test_split": sample_rows(test_rows, config.max_compare_rows, config.seed),
+    }
 
 
 def restore_trained(model: torch.nn.Module, run_dir: Path, out_dir: Path, log: Callable[[str], None]) -> dict:
@@ -711,6 +774,45 @@ def fit_and_save_fusion(tagger: Tagger, rows: Sequence[dict], config: TrainConfi
     data["fusion"] = asdict(fusion)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return combined
+
+
+def choose_gate(scores: Sequence[float], words: Sequence[int], max_share: float) -> float:
+    """Smallest lexicon passage score from which at most ``max_share`` of these (clean) words pass.
+
+    Args:
+        scores: lexicon passage scores of clean paragraphs.
+        words: their word counts.
+        max_share: share of the words allowed at or above the gate.
+    """
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    ranked = np.asarray(scores, dtype=np.float64)[order]
+    passed = np.cumsum(np.asarray(words, dtype=np.float64)[order]) / max(float(np.sum(words)), 1.0)
+    over = np.nonzero(passed > max_share)[0]
+    if not over.size:
+        return 0.0
+    # Just above the score of the first paragraph that would overflow the share (ties go with it).
+    return float(np.nextafter(ranked[over[0]], np.inf))
+
+
+def fit_cascade(combined, rows: Sequence[dict], config: TrainConfig, out_dir: Path, log: Callable[[str], None]):
+    """Fit the cascade gate on ``rows``' clean paragraphs, record it in ``out_dir/config.json``.
+
+    Returns:
+        The ``CascadeDetector`` over ``combined``.
+    """
+    from repair.tagger import CascadeDetector, CascadeSettings, CombinedDetector
+
+    clean = [r["spun"] for r in rows if not r["subs"]]
+    analyses = [combined.scorer.analyse(p) for p in clean]
+    gate = choose_gate([a.score for a in analyses], [a.words for a in analyses], config.max_tagged_clean_share)
+    settings = CascadeSettings(gate=math.ceil(gate * 1e6) / 1e6, weak_threshold=config.weak_threshold, keep_lexicon=config.keep_lexicon)
+    log(f"cascade gate {settings.gate:.4g} (at most {config.max_tagged_clean_share:.0%} of {sum(a.words for a in analyses):,} clean words reach the tagger); weak threshold {settings.weak_threshold}")
+    path = out_dir / "config.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["cascade"] = asdict(settings)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with_weak = CombinedDetector(combined.tagger, combined.scorer, combined.fusion, combined.passage_threshold, settings.weak_threshold)
+    return CascadeDetector(with_weak, settings)
 
 
 def ngram_unseen_rows(rows: Sequence[dict], models_root: Path, log: Callable[[str], None]) -> list[dict]:

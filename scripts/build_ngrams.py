@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from repair.detect import FEATURES, LexiconScorer  # noqa: E402
+from repair.detect import FEATURES, LexiconConfig, LexiconScorer  # noqa: E402
 from repair.ngram import Encoder, NgramModel, count_tables, prune_vocab  # noqa: E402
 from repair.paths import corpus_path, models_dir  # noqa: E402
 

@@ -2,7 +2,8 @@
 """End-to-end comparison of restorer line-ups on an evaluation suite (same detector, same glossary).
 
 Every line-up runs the whole pipeline (detector spans, glossary, restorers, merge) on the same
-pairs, so the differences come from the restorers alone. Used to choose the shipped default
+pairs, so the differences come from the restorers alone; one more line-up, "model, lexicon
+detector", swaps the default detector for the lexicon one to show what the detector adds. Used to choose the shipped default
 (`repair.restore.load_restorer`) and the merge rule; prints one row per line-up.
 
 Usage:
@@ -37,12 +38,15 @@ def lineups(root: Path, others: list[Path]) -> dict[str, Repairer]:
     glossary = TermFinders(finders)
     model = load_restorer(root)
     systems = {"glossary only": Repairer(detector=detector, glossary=glossary, restorers=[])}
-    if isinstance(detector, LexiconDetector):
-        lexicon = LexiconRestorer(detector.scorer)
+    scorer = getattr(detector, "scorer", None)  # the lexicon detector's, shared by the cascade
+    if scorer is not None:
+        lexicon = LexiconRestorer(scorer)
         systems["lexicon"] = Repairer(detector=detector, glossary=glossary, restorers=[lexicon])
         if not isinstance(model, LexiconRestorer):
             systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
             systems["model, lexicon fills gaps"] = Repairer(detector=detector, glossary=glossary, restorers=[model, lexicon])
+        if not isinstance(detector, LexiconDetector):  # what the default detector adds over the lexicon one
+            systems["model, lexicon detector"] = Repairer(detector=LexiconDetector(scorer), glossary=glossary, restorers=[model])
     else:
         systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
     if (root / "restorer" / LABELER_SUBDIR / "config.json").is_file():  # the span labeller kept beside the default

@@ -116,6 +116,10 @@ def test_repairer_load_repairs_with_the_shipped_defaults():
     assert "against the government" in result.text
     assert "will be held" in result.text
     assert all(result.text.count(word) == SPUN.count(word) for word in ("Monday", "capital", "ministry added"))
+    # One thesaurus and one n-gram model in memory: the restorer shares the detector's.
+    (restorer,) = repairer.restorers
+    assert restorer.ngram is repairer.detector.scorer.ngram
+    assert restorer.prior.thesaurus is repairer.detector.scorer.source.thesaurus
 
 
 GARBLED_MT = (

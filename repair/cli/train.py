@@ -78,21 +78,32 @@ def add_detector(targets) -> None:
     parser.add_argument("--passage-prior", type=float, help="share of spun passages the passage score is calibrated to")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in the run folder")
     parser.add_argument("--evaluate-only", action="store_true", help="no training: calibrate, fuse with the lexicon and evaluate the run folder's checkpoint")
+    parser.add_argument("--fit-cascade", action="store_true", help="no training: refit only the cascade gate of the shipped detector and measure the cascade (minutes)")
+    parser.add_argument("--max-tagged-clean-share", type=float, help="share of clean validation words the cascade may send to the tagger")
+    parser.add_argument("--weak-threshold", type=float, help="fused-probability floor of the cascade's weak spans (1 = none)")
     parser.set_defaults(run=run_detector)
 
 
 def run_detector(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from repair.train_detector import TrainConfig, train_detector
+    from repair.train_detector import TrainConfig, refit_cascade, train_detector
 
-    names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed", "passage_prior")
+    names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed", "passage_prior",
+             "max_tagged_clean_share", "weak_threshold")
     config = replace(TrainConfig(), **{n: getattr(args, n) for n in names if getattr(args, n) is not None})
-    train_detector(
-        config,
+    measured = dict(
         suite=SUITE,
         seeds=read_seeds(shared_dir() / "seeds"),
         seed_substitutions=read_substitutions(REPO_ROOT / "seeds" / "003_substitutions.tsv"),
+    )
+    if args.fit_cascade:
+        out_dir = args.out or models_dir() / "detector"
+        refit_cascade(config, data_dir=args.data or cache_dir() / "data", out_dir=out_dir, models_root=models_dir(), log=log, **measured)
+        return 0
+    train_detector(
+        config,
+        **measured,
         data_dir=args.data or cache_dir() / "data",
         out_dir=args.out or models_dir() / "detector",
         run_dir=args.run_dir or cache_dir() / "runs" / f"detector-{config.base}",
