@@ -113,6 +113,17 @@ def test_adjacent_flagged_words_merge_into_one_span():
     assert "0.95" in spans[0].reason
 
 
+def test_groups_keep_a_phrase_whole_and_split_adjacent_substitutions():
+    text = "to revaluation preparednesses for the Chinese language minister"
+    words = [u for u in units(text) if u.is_word]
+    probs = np.array([0.1, 0.9, 0.8, 0.1, 0.1, 0.9, 0.7, 0.1])
+    # Words 5-6 are one lexicon phrase ("Chinese language"); every other word is its own group.
+    groups = [-1, -2, -3, -4, -5, 0, 0, -8]
+    spans = flagged_spans(text, words, probs, threshold=0.5, groups=groups)
+    assert [s.text for s in spans] == ["revaluation", "preparednesses", "Chinese language"]
+    assert [s.text for s in flagged_spans(text, words, probs, threshold=0.5)] == ["revaluation preparednesses", "Chinese language"]
+
+
 @pytest.mark.parametrize(
     ("scores", "labels", "expected"),
     [([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1], 0.75), ([0.5, 0.5], [0, 1], 0.5), ([0.9, 0.1], [1, 0], 1.0)],
