@@ -304,6 +304,11 @@ def write_splits(parts, out: Path) -> tuple[dict[str, int], dict[str, int], dict
     return counts, subs, words
 
 
+def article_of(row: dict) -> str:
+    """Article part of a row id (``bbc/tech/001#p3`` -> ``bbc/tech/001``)."""
+    return str(row.get("id", "")).split("#", 1)[0]
+
+
 def suite_rows(rows: list[dict], size: int) -> list[dict]:
     """A fixed evaluation suite: ``size`` rows picked by a hash of their id, at most two per
     article (so one long article cannot dominate), in id-hash order."""

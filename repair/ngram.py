@@ -199,6 +199,23 @@ def count_tables(ids: np.ndarray, vocab_size: int, min_bigram: int = 1, min_trig
     }
 
 
+
+def holdout_article_ids(models_root: Path, corpus: Path) -> frozenset[str] | None:
+    """Ids of the corpus articles the shipped counts left out: the first ``holdout_articles`` of
+    ``corpus`` (``meta.json``). Rows of these articles may fit or tune anything that uses the
+    counts without judging it on sentences it has counted. None when the folder or the corpus
+    does not say."""
+    import gzip
+    import itertools
+
+    meta = Path(models_root) / "ngram" / "meta.json"
+    holdout = json.loads(meta.read_text(encoding="utf-8")).get("holdout_articles", 0) if meta.is_file() else 0
+    if not holdout or not Path(corpus).is_file():
+        return None
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+        return frozenset(json.loads(line).get("id") for line in itertools.islice(lines, holdout))
+
+
 class NgramModel:
     """Hashed trigram counts with interpolated Witten-Bell smoothing (log-probabilities, base e)."""
 

@@ -1096,6 +1096,7 @@ class Seq2SeqRestorer:
         """Load ``folder``; ``thesaurus`` and ``ngram``, when given, are shared instead of loaded again
         (the detector holds the same ones: about 16 MB and 2 s of start-up)."""
         folder = Path(folder)
+        root = Path(models_root) if models_root else folder.parent
         config = Seq2SeqConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")))
         encoder = load_encoder(RestorerConfig(backend="minilm"), folder.parent)
         model = build_seq2seq(config, pretrained=True)
@@ -1104,20 +1105,20 @@ class Seq2SeqRestorer:
         from repair.thesaurus import Thesaurus
 
         if thesaurus is None:
-            thesaurus = Thesaurus.load(Path(models_root) if models_root else folder.parent)
+            thesaurus = Thesaurus.load(root)
         pairs = json.loads((folder / PAIRS_FILE).read_text(encoding="utf-8"))
         spinnable = frozenset(json.loads((folder / SPINNABLE_FILE).read_text(encoding="utf-8")))
         mlm = None
         if config.mlm_weight or config.mlm_proposals:
             from repair.mlm import load_mlm
 
-            mlm = load_mlm(Path(models_root) if models_root else folder.parent)
+            mlm = load_mlm(root)
         if not config.ngram_weight:
             ngram = None
         elif ngram is None:
             from repair.ngram import NgramModel
 
-            ngram = NgramModel.load(Path(models_root) if models_root else folder.parent)
+            ngram = NgramModel.load(root)
         return cls(model=model, encoder=encoder, spinnable=spinnable, config=config, prior=CandidatePrior(pairs, config, thesaurus), mlm=mlm, ngram=ngram)
 
     def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]:

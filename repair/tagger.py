@@ -599,14 +599,14 @@ class CascadeDetector:
         self.combined = combined
         self.settings = settings
         self.scorer = combined.scorer  # shared with the lexicon restorer and evaluation line-ups
+        from repair.detect import LexiconDetector
+
+        self.lexicon = LexiconDetector(self.scorer)
 
     def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
         """One report per paragraph; spans of tagged paragraphs give both the tagger's and the corpus's reasons."""
-        from repair.detect import LexiconDetector
-
         analyses = [self.scorer.analyse(p) for p in paragraphs]
-        lexicon = LexiconDetector(self.scorer)
-        reports = [lexicon.report(a) for a in analyses]
+        reports = [self.lexicon.report(a) for a in analyses]
         suspect = [i for i, a in enumerate(analyses) if a.score >= self.settings.gate]
         if suspect:
             fused = self.combined.detect_batch([paragraphs[i] for i in suspect], [analyses[i] for i in suspect])

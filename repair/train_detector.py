@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from repair.data import article_of
 from repair.tagger import (
     FUSION_FEATURES,
     Encoded,
@@ -220,11 +221,6 @@ def with_clean_copies(rows: Sequence[dict], limit: int, seed: int) -> list[dict]
         for i, r in enumerate(sample_rows(spun, limit, seed))
     ]
     return [*rows, *copies]
-
-
-def article_of(row: dict) -> str:
-    """Article part of a row id (``bbc/tech/001#p3`` -> ``bbc/tech/001``)."""
-    return str(row.get("id", "")).split("#", 1)[0]
 
 
 def passage_examples(probs: Sequence[np.ndarray], rows: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -823,17 +819,13 @@ def ngram_unseen_rows(rows: Sequence[dict], models_root: Path, log: Callable[[st
     threshold with 0.8 clean flags per 1,000 validation words and gave 3.8 on the test split.
     Falls back to all rows when the corpus or the hold-out size is unknown.
     """
-    import gzip
-
+    from repair.ngram import holdout_article_ids
     from repair.paths import corpus_path
 
-    meta_path, corpus = Path(models_root) / "ngram" / "meta.json", corpus_path("train")
-    holdout = json.loads(meta_path.read_text(encoding="utf-8")).get("holdout_articles", 0) if meta_path.is_file() else 0
-    if not holdout or not corpus.is_file():
+    unseen = holdout_article_ids(models_root, corpus_path("train"))
+    if unseen is None:
         log("n-gram hold-out unknown: fusion fitted on all validation rows (lexicon evidence partly in-sample)")
         return list(rows)
-    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
-        unseen = {json.loads(line).get("id") for _, line in zip(range(holdout), lines)}
     kept = [r for r in rows if article_of(r) in unseen]
     log(f"fusion rows: {describe_rows(kept)} (validation articles outside the n-gram counts)")
     return kept

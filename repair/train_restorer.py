@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from repair import text as textutil
+from repair.data import article_of
 from repair.errors import InputError
 from repair.results import Span
 from repair.seq2seq import (
@@ -880,22 +881,6 @@ def with_experts(restorer: Seq2SeqRestorer, models_root: Path, proposals: int) -
                            prior=restorer.prior, mlm=load_mlm(models_root) if has_mlm else None, ngram=NgramModel.load(models_root))
 
 
-def ngram_unseen_articles(corpus: Path, models_root: Path) -> frozenset[str]:
-    """Ids of the corpus articles the shipped trigram counts left out (their first
-    ``holdout_articles``): only rows of these may tune the weight of the trigram expert, which
-    would otherwise be judged on sentences it has counted."""
-    holdout = json.loads((Path(models_root) / "ngram" / "meta.json").read_text(encoding="utf-8")).get("holdout_articles", 0)
-    ids = []
-    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
-        for line in itertools.islice(handle, holdout):
-            ids.append(json.loads(line)["id"])
-    return frozenset(ids)
-
-
-def article_of(row: dict) -> str:
-    return row["id"].split("#", 1)[0]
-
-
 def tune_and_evaluate(out_dir: Path, models_root: Path, data_dir: Path, config: TrainConfig, log: Callable, *,
                       corpus: Path, suite: Path | None = None) -> tuple[dict, dict, Seq2SeqConfig]:
     """Tune the score combination of the restorer in ``out_dir``, save it, evaluate it.
@@ -907,8 +892,13 @@ def tune_and_evaluate(out_dir: Path, models_root: Path, data_dir: Path, config: 
     test-split suite) when given, else on other validation rows.
     Returns (tuning result, gold-span metrics, saved config).
     """
+    from repair.ngram import holdout_article_ids
+
     restorer = with_experts(Seq2SeqRestorer.load(out_dir, models_root=models_root), models_root, config.mlm_proposals)
-    unseen = ngram_unseen_articles(corpus, models_root)
+    # Only rows of articles the trigram counts left out may tune the trigram expert's weight.
+    unseen = holdout_article_ids(models_root, corpus)
+    if unseen is None:
+        raise InputError(f"{Path(models_root) / 'ngram' / 'meta.json'} or {corpus} does not say which articles the trigram counts left out")
     validation = load_rows(data_dir, "validation", None, config.seed)
     tune_set = [r for r in validation if article_of(r) in unseen][: config.tune_rows]
     eval_set = list(read_jsonl(suite)) if suite else [r for r in validation if article_of(r) not in unseen][: config.max_eval_rows]
