@@ -1,15 +1,15 @@
 #!/usr/bin/env python
 """Build models/glossary/glossary.json.gz from the clean corpus and the spinner thesaurus.
 
-Steps (all pure functions in repair.glossary; this script only reads and writes files):
+Steps (all pure functions in repair.glossary.match; this script only reads and writes files):
   1. count Title-Case n-grams, capitalised words and "Name (ACR)" definitions in every
      paragraph of ../shared/corpus/news.jsonl.gz;
-  2. keep frequent, cohesive n-grams as terms (repair.glossary.MineConfig);
-  3. variants of every term word from repair.thesaurus (the spinner's own synonyms);
+  2. keep frequent, cohesive n-grams as terms (repair.glossary.match.MineConfig);
+  3. variants of every term word from repair.resources.thesaurus (the spinner's own synonyms);
   4. run the matcher over the same clean corpus: any variant it finds there is real text, so
      it is written to the block list;
   5. measure on the held-out news_test.jsonl.gz: false edits per 1,000 clean words, and the
-     precision of the edits on the same paragraphs spun by repair.spin (stats.json).
+     precision of the edits on the same paragraphs spun by repair.synth.spin (stats.json).
 
 Usage:
     python scripts/build_glossary.py [--limit N] [--out models/glossary] [--no-thesaurus]
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from repair.glossary import (
+from repair.glossary.match import (
     ACRONYM_SOURCES,
     GLOSSARY_FILE,
     Glossary,
@@ -84,7 +84,7 @@ def attested(glossary: Glossary, path: Path, limit: int | None) -> Counter:
 
 def thesaurus_variants(terms, counts: MineCounts, config: MineConfig) -> tuple[dict, dict, str]:
     """Variants for term matching, wider variants for acronym repair, and the thesaurus sha256."""
-    from repair.thesaurus import THESAURUS_FILE, Thesaurus
+    from repair.resources.thesaurus import THESAURUS_FILE, Thesaurus
 
     thesaurus = Thesaurus.load()
     keep = lambda form: not proper_noun(form, counts)  # noqa: E731
@@ -138,8 +138,8 @@ def measure(glossary: Glossary, test: Path) -> dict:
         "false_edits_per_1000_words": round(1000 * edits / max(words, 1), 4),
     }
     try:
-        from repair.spin import SpinConfig, Spinner
-        from repair.thesaurus import Thesaurus
+        from repair.synth.spin import SpinConfig, Spinner
+        from repair.resources.thesaurus import Thesaurus
     except ImportError:  # the spinner is optional for a glossary build
         return stats
     spinner = Spinner(Thesaurus.load(), SpinConfig.preset("restorer", rate=0.3))

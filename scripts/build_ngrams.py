@@ -23,8 +23,8 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from repair.detect import FEATURES, LexiconConfig, LexiconScorer  # noqa: E402
-from repair.ngram import Encoder, NgramModel, count_tables, prune_vocab  # noqa: E402
+from repair.detect.lexicon import FEATURES, LexiconConfig, LexiconScorer  # noqa: E402
+from repair.resources.ngram import Encoder, NgramModel, count_tables, prune_vocab  # noqa: E402
 from repair.paths import corpus_path, models_dir  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def holdout_paragraphs(path: Path, articles: int, min_words: int = 8) -> list[st
 
 def spun_samples(paragraphs: list[str], thesaurus, rates: list[float], seed: int, preset: str = "restorer"):
     """(spun text, {(start, end): clean original}) per paragraph, rates cycling through ``rates``."""
-    from repair.spin import SpinConfig, Spinner
+    from repair.synth.spin import SpinConfig, Spinner
 
     spinners = {rate: Spinner(thesaurus, SpinConfig.preset(preset, rate=rate)) for rate in rates if rate > 0}
     for n, paragraph in enumerate(paragraphs):
@@ -84,7 +84,7 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
     paragraph model, as large as clean paragraphs allow. Stage 4 (passage): was the paragraph
     spun, refitted at that prior.
     """
-    from repair.detect import Calibration, LexiconConfig, build_scorer, fit_logistic
+    from repair.detect.lexicon import Calibration, LexiconConfig, build_scorer, fit_logistic
 
     config = config or LexiconConfig()
     scorer = build_scorer(models, config, calibration=Calibration())  # features do not depend on the weights
@@ -135,7 +135,7 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
         "candidate_positives": int(y.sum()),
         "span_rows": len(span_y),
         "seed": seed,
-        "spinner": f"repair.spin.Spinner(SpinConfig.preset({preset!r}, rate=rate))",
+        "spinner": f"repair.synth.spin.Spinner(SpinConfig.preset({preset!r}, rate=rate))",
         # The weights belong to this thesaurus: refit (--calibrate-only) when it changes.
         "thesaurus_sha256": sha256(models / "thesaurus" / "thesaurus.tsv.gz"),
         "config": {"max_candidates": config.max_candidates, "sources": list(config.sources)},
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true", help="after counting, fit calibration.json")
     parser.add_argument("--calibrate-only", action="store_true", help="only refit calibration.json")
     parser.add_argument("--calibration-articles", type=int, default=200)
-    parser.add_argument("--spin-preset", default="restorer", help="repair.spin source preset for the synthetic spins")
+    parser.add_argument("--spin-preset", default="restorer", help="repair.synth.spin source preset for the synthetic spins")
     parser.add_argument("--candidate-sources", default=None, help="comma list of thesaurus sources for candidates")
     parser.add_argument("--max-candidates", type=int, default=None)
     args = parser.parse_args(argv)
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_calibration(args: argparse.Namespace) -> int:
     started = time.time()
     articles = min(args.calibration_articles, args.holdout)
-    from repair.detect import LexiconConfig
+    from repair.detect.lexicon import LexiconConfig
 
     config = LexiconConfig()
     if args.candidate_sources:

@@ -384,7 +384,7 @@ def confirmed_neighbours(corpus: Path, cache: Path, max_tokens: int, table: dict
     thousands of words); together they find everyday substitutes such as "fully" -> "totally".
     Only for words seen ``min_count`` times: spinners hit common words.
     """
-    from repair.inflect import TAG_POS
+    from repair.resources.inflect import TAG_POS
 
     direct_sources = {"wordnet", "mythes", "similar", "related"}
     graph: dict[tuple[str, str], set[str]] = {}
@@ -584,7 +584,7 @@ def mythes_pairs(path: Path, proper_ok):
 
 # --------------------------------------------------------------------------- morphology
 def morphology_lines(wordnet: Path, counts: collections.Counter) -> list[str]:
-    """Lemma lists per POS and irregular forms with tags, for repair.inflect."""
+    """Lemma lists per POS and irregular forms with tags, for repair.resources.inflect."""
     lines = []
     for pos, name in POS_FILES.items():
         words = set()
@@ -630,7 +630,7 @@ def classify_forms(pos: str, lemma: str, forms: list[str], counts: collections.C
             else:
                 tagged["VBD"].append(form)
                 tagged["VBN"].append(form)
-    from repair.inflect import _regular_form
+    from repair.resources.inflect import _regular_form
 
     out = {}
     for tag, options in tagged.items():
@@ -710,7 +710,7 @@ def distributional_pairs(neighbours, inflector, common_words, min_cos: float = 0
     Both words must be written in lower case at least a quarter of the time so that names such as
     "beijing" are not offered as synonyms of "chinese".
     """
-    from repair.inflect import TAG_POS
+    from repair.resources.inflect import TAG_POS
 
     for a, b, cos in neighbours:
         if cos < min_cos or a not in common_words or b not in common_words:
@@ -805,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-distrib", action="store_true")
     args = parser.parse_args(argv)
     started = time.time()
-    from repair.inflect import Inflector
+    from repair.resources.inflect import Inflector
 
     counts, lower = unigram_counts(args.corpus, args.cache)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build models/glossary/titles.json.gz: the usual titles of names in the clean corpus.
 
-Steps (pure functions in repair.titles; this script only reads and writes files):
+Steps (pure functions in repair.glossary.titles; this script only reads and writes files):
   1. count, for every two-word name at the end of a Title-Case run, the title word before it
      and the two-word title ending there, over ../shared/corpus/news.jsonl.gz;
   2. keep names whose usual title dominates; relate title heads through the thesaurus;
@@ -24,9 +24,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from repair.paths import corpus_path, models_dir
-from repair.thesaurus import Thesaurus
+from repair.resources.thesaurus import Thesaurus
 from repair.tokenizer import corpus_paragraphs
-from repair.titles import RELATION_SOURCES, TITLES_FILE, TitleConfig, TitleIndex, count_titles, titles_data
+from repair.glossary.titles import RELATION_SOURCES, TITLES_FILE, TitleConfig, TitleIndex, count_titles, titles_data
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@
 Every line-up runs the whole pipeline (detector spans, glossary, restorers, merge) on the same
 pairs, so the differences come from the restorers alone; one more line-up, "model, lexicon
 detector", swaps the default detector for the lexicon one to show what the detector adds. Used to choose the shipped default
-(`repair.restore.load_restorer`) and the merge rule; prints one row per line-up.
+(`repair.restore.lexicon.load_restorer`) and the merge rule; prints one row per line-up.
 
 Usage:
     python scripts/compare_restorers.py [--suite synthetic] [--limit N] [--json out.json]
@@ -18,14 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from repair import evaluate as ev
-from repair.detect import LexiconDetector, load_detector
-from repair.glossary import Glossary
+from repair.evaluate import harness as ev
+from repair.detect.lexicon import LexiconDetector, load_detector
+from repair.glossary.match import Glossary
 from repair.paths import models_dir
-from repair.pipeline import Repairer, TermFinders
-from repair.restore import LexiconRestorer, load_restorer
-from repair.seq2seq import LABELER_SUBDIR, load_model_restorer
-from repair.titles import TITLES_FILE, TitleIndex
+from repair.pipeline.repairer import Repairer, TermFinders
+from repair.restore.lexicon import LexiconRestorer, load_restorer
+from repair.restore.seq2seq import LABELER_SUBDIR, load_model_restorer
+from repair.glossary.titles import TITLES_FILE, TitleIndex
 
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf", "bleu")
 

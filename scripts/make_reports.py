@@ -27,7 +27,7 @@ from pathlib import Path
 from repair.cli import build_parser
 from repair.cli import evaluate as cli_eval
 from repair.errors import UnspinError
-from repair.evaluate import SEED_SUITE, SUITES, EvalError
+from repair.evaluate.harness import SEED_SUITE, SUITES, EvalError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITE_ORDER = [*SUITES, SEED_SUITE]

@@ -8,7 +8,7 @@ The TSV (original<TAB>spun[<TAB>count], '#' comments) is a hand alignment of see
 likely original. It is used here only to measure; nothing in it feeds the thesaurus.
 A type counts as covered when the spun word is among ``Spinner.candidates(original)``
 (case-insensitive), with or without a preceding auxiliary (participles). Candidates are what
-``Spinner.spin`` can draw: a function word (``repair.spin.FUNCTION_WORDS``) only has its
+``Spinner.spin`` can draw: a function word (``repair.synth.spin.FUNCTION_WORDS``) only has its
 ``phrase`` and ``closed`` items, so e.g. "under" -> "below" counts only through a same-class
 item, never through a WordNet sense the spinner would not use.
 """
@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from repair.paths import corpus_path, models_dir  # noqa: E402
-from repair.spin import SOURCE_PRESETS, SpinConfig, Spinner  # noqa: E402
-from repair.thesaurus import SOURCES, Thesaurus  # noqa: E402
+from repair.synth.spin import SOURCE_PRESETS, SpinConfig, Spinner  # noqa: E402
+from repair.resources.thesaurus import SOURCES, Thesaurus  # noqa: E402
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, int]]:

@@ -19,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from repair import evaluate as ev
+from repair.evaluate import harness as ev
 from repair.paths import cache_dir, models_dir
-from repair.pipeline import Repairer
-from repair.tagger import CascadeDetector, CombinedDetector, load_cascade
-from repair.train_detector import find_split, ngram_unseen_rows, read_rows
+from repair.pipeline.repairer import Repairer
+from repair.detect.tagger import CascadeDetector, CombinedDetector, load_cascade
+from repair.train.detector import find_split, ngram_unseen_rows, read_rows
 
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf")
 

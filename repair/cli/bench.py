@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from repair.batch import RepairerFactory
-from repair.bench import BenchConfig, format_table, run_bench
+from repair.io.batch import RepairerFactory
+from repair.evaluate.bench import BenchConfig, format_table, run_bench
 from repair.cli.detect import positive
-from repair.detect import DETECTORS
+from repair.detect.lexicon import DETECTORS
 
 
 def add_parser(subparsers) -> None:

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
         "synthetic spinner and garbler.",
     )
     commands = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    from repair.data import DataConfig
+    from repair.synth.data import DataConfig
 
     defaults = DataConfig()
     build = commands.add_parser("build", help="build train/validation/test JSONL into .cache/data",
@@ -69,9 +69,9 @@ def _rates(value: str) -> tuple[float, ...]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from repair.data import DataConfig, build_splits
+    from repair.synth.data import DataConfig, build_splits
     from repair.paths import cache_dir, corpus_path, models_dir
-    from repair.thesaurus import Thesaurus
+    from repair.resources.thesaurus import Thesaurus
 
     config = DataConfig(spin_rates=args.rates, clean_share=args.clean_share, garble_share=args.garble_share,
                         sources=args.sources, max_words=args.max_words, held_out_share=args.held_out_share,
@@ -93,7 +93,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_suite(args: argparse.Namespace) -> int:
-    from repair.data import pairs_of, suite_rows
+    from repair.synth.data import pairs_of, suite_rows
     from repair.paths import REPO_ROOT, cache_dir
 
     source = (args.data or cache_dir() / "data") / "test.jsonl"

@@ -9,7 +9,7 @@ import json
 import sys
 from contextlib import closing
 
-from repair.batch import (
+from repair.io.batch import (
     STDIN,
     BatchOptions,
     FileOutcome,
@@ -20,11 +20,11 @@ from repair.batch import (
     run_batch,
     terminate_as_interrupt,
 )
-from repair.detect import DETECTORS
+from repair.detect.lexicon import DETECTORS
 from repair.errors import UnspinError
-from repair.fileio import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
-from repair.formats import DEFAULT_FIELD, FORMAT_NAMES
-from repair.pipeline import RepairConfig
+from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
+from repair.io.formats import DEFAULT_FIELD, FORMAT_NAMES
+from repair.pipeline.repairer import RepairConfig
 
 EPILOG = """exit codes: 0 every input processed, 1 some input failed or was skipped (binary,
 undecodable, missing, unreadable, symlink loop; each named on stderr), 2 usage error or

@@ -1,7 +1,7 @@
 """`unspin eval`: score repairs against references and write report.json, report.md, report.html.
 
-Thin layer: reads pairs or seed files, loads the pipeline, calls ``repair.evaluate`` and
-writes what ``repair.report`` renders. Examples::
+Thin layer: reads pairs or seed files, loads the pipeline, calls ``repair.evaluate.harness`` and
+writes what ``repair.evaluate.report`` renders. Examples::
 
     unspin eval --suite synthetic --out eval/reports/synthetic
     unspin eval --pairs pairs.jsonl --out runs/a            # pairs may carry "hypothesis"
@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair import evaluate as ev
-from repair import report as rp
+from repair.evaluate import harness as ev
+from repair.evaluate import report as rp
 from repair.errors import InputError, UnspinError
 from repair.paths import REPO_ROOT, models_dir, shared_dir
-from repair.pipeline import RepairConfig, Repairer
+from repair.pipeline.repairer import RepairConfig, Repairer
 
 EXIT_OK, EXIT_FAILED = 0, 1
 SEED_EXPECTATIONS = REPO_ROOT / "eval" / "suites" / "seeds.json"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from repair.errors import InputError, UnspinError
-from repair.spin import SOURCE_PRESETS, SpinConfig, Spinner
+from repair.synth.spin import SOURCE_PRESETS, SpinConfig, Spinner
 
 
 def add_parser(subparsers) -> None:
@@ -37,7 +37,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from repair.thesaurus import Thesaurus
+    from repair.resources.thesaurus import Thesaurus
 
     if not 0.0 <= args.rate <= 1.0:
         raise UnspinError(f"--rate must be between 0 and 1, got {args.rate}")
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise UnspinError("give a FILE (or '-' for stdin), or --explain WORD")
     text = _read(args.input)
     if args.noise == "garble":
-        from repair.garble import GarbleConfig, Garbler
+        from repair.synth.garble import GarbleConfig, Garbler
 
         result = Garbler(thesaurus, GarbleConfig(rate=args.rate)).garble(text, seed=args.seed)
     else:

@@ -59,7 +59,7 @@ def add_detector(targets) -> None:
         "detector",
         help="train the word-tagging detector on the synthetic dataset (CPU by default, GPU if present)",
         description="Trains, calibrates on validation, evaluates on test, writes models/detector. "
-        "Defaults (see repair.train_detector.TrainConfig) finish in under an hour on 2 CPU cores.",
+        "Defaults (see repair.train.detector.TrainConfig) finish in under an hour on 2 CPU cores.",
     )
     parser.add_argument("--data", type=Path, default=None, help="dataset folder with train/validation/test (default: .cache/data)")
     parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/detector)")
@@ -87,7 +87,7 @@ def add_detector(targets) -> None:
 def run_detector(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from repair.train_detector import TrainConfig, refit_cascade, train_detector
+    from repair.train.detector import TrainConfig, refit_cascade, train_detector
 
     names = ("base", "frozen_layers", "max_train_rows", "max_eval_rows", "max_steps", "max_minutes", "batch_pieces", "lr", "seed", "passage_prior",
              "max_tagged_clean_share", "weak_threshold")
@@ -131,7 +131,7 @@ def read_substitutions(path: Path) -> list[tuple[str, str]]:
 
 
 def add_restorer(targets) -> None:
-    from repair.train_restorer import TrainConfig
+    from repair.train.restorer import TrainConfig
 
     defaults = TrainConfig()
     parser = targets.add_parser(
@@ -162,7 +162,7 @@ def add_restorer(targets) -> None:
 def run_restorer(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from repair.train_restorer import TrainConfig, train_restorer, tune_and_evaluate
+    from repair.train.restorer import TrainConfig, train_restorer, tune_and_evaluate
 
     config = replace(
         TrainConfig(),
@@ -204,7 +204,7 @@ def add_mlm(targets) -> None:
         help="train the masked-word model on the clean corpus (CPU by default, GPU if present)",
         description="Fine-tunes MiniLM's top layers with a masked-LM head on training articles of the corpus "
         "(validation articles and the test file are never read) and writes models/mlm. "
-        "Defaults (see repair.train_mlm.MlmTrainConfig) finish in about 50 minutes on 2 CPU cores.",
+        "Defaults (see repair.train.mlm.MlmTrainConfig) finish in about 50 minutes on 2 CPU cores.",
     )
     parser.add_argument("--corpus", type=Path, default=None, help="corpus .jsonl.gz (default: ../shared/corpus/news.jsonl.gz)")
     parser.add_argument("-o", "--out", type=Path, default=None, help="output model folder (default: models/mlm)")
@@ -224,7 +224,7 @@ def run_mlm(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from repair.errors import InputError
-    from repair.train_mlm import MlmTrainConfig, train_mlm
+    from repair.train.mlm import MlmTrainConfig, train_mlm
 
     corpus = args.corpus or corpus_path("train")
     if not corpus.is_file():

@@ -1,0 +1,283 @@
+"""Throughput and memory benchmark behind ``unspin bench`` (speed lives here, not in tests).
+
+Measures, with the pipeline as shipped:
+* words/s of ``detect`` and of ``repair`` on clean and on spun text, in this process;
+* words/s and files/s of ``unspin fix FOLDER -o OUT`` for each ``-j`` value, run as a child
+  process exactly as a user would run it, with the peak resident memory of its whole process
+  tree (supervisor plus workers).
+
+Benchmark text comes from the held-out corpus split (``news_test``), continued from the training
+split when a bigger folder is asked for; every other article is spun with the project's spinner
+when it is available. Or it comes from files the caller names.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from repair.errors import UnspinError
+from repair.paths import corpus_path
+from repair.pipeline.repairer import Repairer
+from repair.text import count_words
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Benchmark sizes.
+
+    Args:
+        words: words of clean and of spun text for the in-process measurements.
+        folder_mb: size of the generated folder for the batch runs (0 skips them).
+        jobs: worker counts to compare.
+        spin_rate: share of eligible words the spinner replaces.
+        seed: spinner seed (the same seed gives the same benchmark text).
+        limit_s: stop each batch run after this many seconds (rate from the files finished).
+    """
+
+    words: int = 20_000
+    folder_mb: float = 2.0
+    jobs: tuple[int, ...] = (1, 2)
+    spin_rate: float = 0.3
+    seed: int = 0
+    limit_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    words: int
+    seconds: float
+    files: int = 0
+    peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+    @property
+    def words_per_cpu_second(self) -> float:
+        """Independent of other load on the machine (wall-clock words/s is not)."""
+        return self.words / self.cpu_seconds if self.cpu_seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "words_per_second": round(self.words_per_second, 1),
+                "words_per_cpu_second": round(self.words_per_cpu_second, 1)}
+
+
+def corpus_articles() -> Iterator[str]:
+    """Held-out articles first, then training articles (only needed for big folders)."""
+    for split in ("test", "train"):
+        path = corpus_path(split)
+        if not path.is_file():
+            continue
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)["text"]
+
+
+def make_spinner(rate: float) -> Callable[[str, int], str] | None:
+    """The project's spinner as ``spin(text, seed) -> spun text``, or None if not available."""
+    try:
+        from repair.synth.spin import SpinConfig, Spinner
+        from repair.resources.thesaurus import Thesaurus
+
+        spinner = Spinner(Thesaurus.load(), SpinConfig(rate=rate))
+    except (ImportError, UnspinError, OSError):
+        return None
+    return lambda text, seed: spinner.spin(text, seed=seed).spun
+
+
+def take_words(texts: Iterator[str], words: int) -> list[str]:
+    taken, total = [], 0
+    for text in texts:
+        if total >= words:
+            break
+        taken.append(text)
+        total += count_words(text)
+    return taken
+
+
+def bench_texts(config: BenchConfig, files: Sequence[Path] = ()) -> dict[str, list[str]]:
+    """Named text sets: "clean" and "spun" from the corpus, or "given" from files."""
+    if files:
+        return {"given": [Path(f).read_text(encoding="utf-8") for f in files]}
+    clean = take_words(corpus_articles(), config.words)
+    if not clean:
+        raise UnspinError(f"no benchmark text: the corpus is missing ({corpus_path('test')}); pass FILE arguments")
+    spinner = make_spinner(config.spin_rate)
+    sets = {"clean": clean}
+    if spinner is not None:
+        sets["spun"] = [spinner(text, config.seed + i) for i, text in enumerate(clean)]
+    return sets
+
+
+def time_texts(name: str, fn: Callable[[str], object], texts: Sequence[str]) -> Measurement:
+    started, cpu = time.perf_counter(), time.process_time()
+    for text in texts:
+        fn(text)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return Measurement(name, sum(count_words(t) for t in texts), seconds, len(texts), peak_self_mb(), cpu_seconds)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_self_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def in_process(repairer: Repairer, sets: dict[str, list[str]]) -> list[Measurement]:
+    results = []
+    for label, texts in sets.items():
+        results.append(time_texts(f"detect {label}", repairer.detect, texts))
+        results.append(time_texts(f"fix {label}", repairer.repair, texts))
+    return results
+
+
+def write_folder(root: Path, megabytes: float, config: BenchConfig) -> tuple[int, int]:
+    """One article per file, every other one spun; returns (files, words)."""
+    root.mkdir(parents=True, exist_ok=True)
+    spinner = make_spinner(config.spin_rate)
+    budget, files, words = int(megabytes * 1e6), 0, 0
+    for index, text in enumerate(corpus_articles()):
+        if budget <= 0:
+            break
+        spun = spinner is not None and index % 2 == 1
+        body = spinner(text, config.seed + index) if spun else text
+        path = root / f"{index // 1000:03d}" / f"{'spun' if spun else 'clean'}-{index:06d}.txt"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(body + "\n", encoding="utf-8")
+        budget -= len(body.encode("utf-8")) + 1
+        files, words = files + 1, words + count_words(body)
+    if not files:
+        raise UnspinError(f"no benchmark text: the corpus is missing ({corpus_path('test')}); pass FILE arguments")
+    return files, words
+
+
+def tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry)] = int(fields.get("PPid", "0").strip())
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    family, grew = {root_pid}, True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= children
+        grew = bool(children)
+    return sum(rss.get(pid, 0) for pid in family)
+
+
+def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None, limit_s: float | None = None,
+                    detector: str | None = None) -> Measurement:
+    """Time ``unspin fix INPUTS -o TMP -j N`` in a child process, sampling its tree's memory.
+
+    With ``limit_s`` the run is stopped with SIGINT (as Ctrl-C would) when the time is up, and
+    the rate is taken from the files it finished (the manifest), marked "stopped".
+    """
+    out = Path(tempfile.mkdtemp(prefix="unspin-bench-out-"))
+    command = [sys.executable, "-m", "repair", "fix", *inputs, "-o", str(out), "-j", str(jobs), "-q"]
+    if models:
+        command += ["--models", models]
+    if detector:
+        command += ["--detector", detector]
+    try:
+        started, cpu = time.perf_counter(), children_cpu()
+        # SIGINT back to default in the child: a background parent may have it ignored, and
+        # then Python in the child would never turn Ctrl-C into KeyboardInterrupt.
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        peak, stopped = 0, False
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kb(process.pid))
+            if limit_s is not None and not stopped and time.perf_counter() - started > limit_s:
+                process.send_signal(signal.SIGINT)
+                stopped = True
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        stderr = process.stderr.read() if process.stderr else ""
+        if process.returncode not in (0, 1) and not (stopped and process.returncode == 130):
+            raise UnspinError(f"benchmark run failed (exit {process.returncode}): {stderr.strip()[-500:]}")
+        words, files = manifest_totals(out / "unspin-manifest.jsonl")
+        name = f"fix folder -j {jobs}" + (" (stopped)" if stopped else "")
+        return Measurement(name, words, seconds, files, peak / 1024, children_cpu() - cpu)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def manifest_totals(path: Path) -> tuple[int, int]:
+    words = files = 0
+    if not path.is_file():
+        return 0, 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry.get("status") == "done":
+            words, files = words + entry.get("words", 0), files + 1
+    return words, files
+
+
+def run_bench(
+    config: BenchConfig,
+    factory: Callable[[], Repairer],
+    files: Sequence[Path] = (),
+    *,
+    folder: Path | None = None,
+    models: str | None = None,
+    detector: str | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> list[Measurement]:
+    """All measurements: model load, in-process detect/fix, then the batch runs per ``-j``."""
+    log("preparing benchmark text")
+    sets = bench_texts(config, files)
+    started = time.perf_counter()
+    repairer = factory()
+    results = [Measurement("load pipeline", 0, time.perf_counter() - started, 0, peak_self_mb())]
+    log("measuring detect and fix in process")
+    results += in_process(repairer, sets)
+    if not config.jobs or (config.folder_mb <= 0 and not files):
+        return results
+    with tempfile.TemporaryDirectory(prefix="unspin-bench-") as scratch:
+        inputs = [str(f) for f in files]
+        if not files:
+            target = folder or Path(scratch) / "news"
+            if folder is not None and folder.is_dir() and any(folder.iterdir()):
+                log(f"using the existing folder {folder}")
+            else:
+                log(f"writing a {config.folder_mb:g} MB folder of clean and spun news to {target}")
+                write_folder(target, config.folder_mb, config)
+            inputs = [str(target)]
+        for jobs in config.jobs:
+            log(f"running unspin fix -j {jobs}")
+            results.append(run_fix_command(inputs, jobs, models, config.limit_s, detector))
+    return results
+
+
+def format_table(results: Sequence[Measurement]) -> str:
+    lines = [f"{'measurement':<26}{'words':>10}{'files':>7}{'seconds':>9}{'words/s':>9}{'cpu s':>8}{'words/cpu-s':>12}{'peak MB':>9}"]
+    for m in results:
+        rate = f"{m.words_per_second:,.0f}" if m.words else "-"
+        cpu_rate = f"{m.words_per_cpu_second:,.0f}" if m.words and m.cpu_seconds else "-"
+        lines.append(f"{m.name:<26}{m.words:>10,}{m.files:>7,}{m.seconds:>9.1f}{rate:>9}{m.cpu_seconds:>8.1f}{cpu_rate:>12}{m.peak_rss_mb:>9.0f}")
+    return "\n".join(lines)

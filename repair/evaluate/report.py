@@ -1,0 +1,511 @@
+"""Render an evaluation report dict (``repair.evaluate.harness``) as Markdown and self-contained HTML.
+
+Pure functions from dict to string: the CLI writes the files. Plots are drawn with
+matplotlib's object API (``Figure``, no pyplot state) and embedded as base64 PNG, so the HTML
+is one file that opens anywhere, offline.
+"""
+from __future__ import annotations
+
+import base64
+import difflib
+import html
+import io
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # matplotlib costs ~0.5 s to import; only report rendering needs it
+    from matplotlib.figure import Figure
+
+SYSTEM_COLORS = {"system": "#1f77b4", "do-nothing": "#7f7f7f", "glossary-only": "#ff7f0e"}
+DIFF_TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
+WORST_CHARS = 1200  # longer examples are cut in the report, the full text is in report.json
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_ci(ci: Sequence[float] | None, digits: int = 2) -> str:
+    return "" if not ci else f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def fmt_delta(entry: dict | None) -> str:
+    if not entry:
+        return ""
+    p = entry.get("p_value")
+    return f"{entry['delta']:+.2f}{fmt_ci(entry.get('ci'))}" + ("" if p is None else f" p={p:.3f}")
+
+
+def diff_ops(old: str, new: str) -> list[tuple[str, str, str]]:
+    """Word-level diff as (tag, old_text, new_text) chunks; whitespace kept, so chunks rejoin."""
+    a, b = DIFF_TOKEN_RE.findall(old), DIFF_TOKEN_RE.findall(new)
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    return [(tag, "".join(a[i1:i2]), "".join(b[j1:j2])) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+
+
+def diff_markdown(old: str, new: str) -> str:
+    """wdiff-style ``[-old-]{+new+}`` markup."""
+    parts = []
+    for tag, a, b in diff_ops(old, new):
+        if tag == "equal":
+            parts.append(a)
+            continue
+        if a:
+            parts.append(f"[-{a}-]")
+        if b:
+            parts.append(f"{{+{b}+}}")
+    return "".join(parts)
+
+
+def diff_html(old: str, new: str) -> str:
+    """Removed words struck through in red, inserted words in green."""
+    parts = []
+    for tag, a, b in diff_ops(old, new):
+        if tag == "equal":
+            parts.append(html.escape(a))
+            continue
+        if a:
+            parts.append(f"<del>{html.escape(a)}</del>")
+        if b:
+            parts.append(f"<ins>{html.escape(b)}</ins>")
+    return "".join(parts)
+
+
+def clip(text: str, limit: int = WORST_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def figure_png(draw: Callable[[Figure], None], size: tuple[float, float] = (6.4, 3.6)) -> str:
+    """Draw on a fresh figure and return it as a base64 PNG data URI."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=100, layout="constrained")
+    draw(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def table_md(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def table_html(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# ---------------------------------------------------------------- pairs report: tables
+
+
+def headline_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    """Metric rows: one column per system, then the paired differences."""
+    systems = list(report["systems"])
+    differences = report.get("differences", {})
+    header = ["metric", *systems, *(f"Δ {name}" for name in differences)]
+    rows = []
+    first = report["systems"][systems[0]]["metrics"]
+    for key in first:
+        row = [first[key]["signature"].split("|")[0] + ("" if first[key]["higher_is_better"] else " ↓")]
+        for name in systems:
+            entry = report["systems"][name]["metrics"][key]
+            row.append(fmt(entry["score"]) + fmt_ci(entry["ci"]))
+        row += [fmt_delta(differences[name].get(key)) for name in differences]
+        rows.append(row)
+    return header, rows
+
+
+def detection_rows(report: dict) -> list[list[str]]:
+    rows = []
+    for name, entry in report.get("detection", {}).items():
+        word = entry["word"]
+        rows.append([name, fmt(word["precision"]), fmt(word["recall"]), fmt(word["f1"]),
+                     fmt(entry["passage_roc_auc"], 3), str(entry["passages_flagged"])])
+    return rows
+
+
+DETECTION_HEADER = ["system", "word precision", "word recall", "word F1", "passage ROC-AUC", "passages flagged"]
+
+
+def category_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    systems = list(report["systems"])
+    header = ["category", "pairs", *(f"chrF {s}" for s in systems), *(f"editF0.5 {s}" for s in systems)]
+    rows = [
+        [name, str(entry["pairs"]), *(fmt(entry["chrf"][s]) for s in systems), *(fmt(entry["edit_f05"][s]) for s in systems)]
+        for name, entry in report.get("categories", {}).items()
+    ]
+    return header, rows
+
+
+def kind_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    """Restoration per substitution kind, then over seen vs held-out substitution types."""
+    systems = list(report["systems"])
+    header = ["substitution kind", "spans", *(f"restored % {s}" for s in systems)]
+    groups = list(report.get("kinds", {}).items()) + [(f"[{k}]", v) for k, v in report.get("held_out", {}).items()]
+    rows = [[kind, str(entry["spans"]), *(fmt(entry["restoration"].get(s)) for s in systems)] for kind, entry in groups]
+    return header, rows
+
+
+def throughput_rows(report: dict) -> list[list[str]]:
+    # do-nothing does no work; its "speed" would only measure the harness.
+    return [
+        [name, fmt(entry["wall_s"]), fmt(entry["words_per_s"], 0)]
+        for name, entry in report["systems"].items()
+        if name != "do-nothing"
+    ]
+
+
+def signature_lines(report: dict) -> list[tuple[str, str]]:
+    first = next(iter(report["systems"].values()))["metrics"]
+    lines = [(key, entry["signature"]) for key, entry in first.items()]
+    lines += [(f"detection ({name})", entry["word"]["signature"]) for name, entry in report.get("detection", {}).items()]
+    return lines
+
+
+def summary_line(report: dict) -> str:
+    """One sentence with the numbers a reader wants first."""
+    systems = report["systems"]
+    if "system" not in systems:
+        return ""
+    metrics = systems["system"]["metrics"]
+    parts = []
+    if "restoration" in metrics:
+        text = f"The system restores {metrics['restoration']['score']:.1f}% of substituted spans exactly"
+        if "glossary-only" in systems:
+            text += f" (glossary-only {systems['glossary-only']['metrics']['restoration']['score']:.1f}%)"
+        parts.append(text)
+    if "damage" in metrics:
+        parts.append(f"changes {metrics['damage']['score']:.2f}% of words that were already right")
+    if "chrf" in metrics and "do-nothing" in systems:
+        gain = metrics["chrf"]["score"] - systems["do-nothing"]["metrics"]["chrf"]["score"]
+        parts.append(f"moves chrF by {gain:+.2f} over leaving the text alone")
+    detection = report.get("detection", {}).get("system")
+    if detection and detection["passage_roc_auc"] is not None:
+        parts.append(f"and separates changed from unchanged passages with ROC-AUC {detection['passage_roc_auc']:.3f}")
+    return ", ".join(parts) + "." if parts else ""
+
+
+THROUGHPUT_NOTE = "Wall time of each system's repair calls only; glossary-only skips the detector."
+
+
+def context_line(report: dict) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(report.get("context", {}).items()))
+
+
+# ---------------------------------------------------------------- pairs report: plots
+
+
+def plot_distribution(report: dict) -> Callable[[Figure], None]:
+    def draw(figure: Figure) -> None:
+        left, right = figure.subplots(1, 2)
+        distribution = report["distribution"]
+        for name, counts in distribution["counts"].items():
+            left.stairs(counts, distribution["edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
+        left.set_yscale("symlog", linthresh=1)
+        left.set_xlabel(distribution["metric"])
+        left.set_ylabel("pairs")
+        left.set_title("Score per pair")
+        left.legend(fontsize="small")
+        for name, counts in distribution.get("gains", {}).items():
+            right.stairs(counts, distribution["gain_edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
+        right.axvline(0, color="black", linewidth=0.8)
+        right.set_yscale("symlog", linthresh=1)
+        right.set_xlabel(f"{distribution['metric']} gain over the source")
+        right.set_ylabel("pairs (changed only)")
+        right.set_title("Gain per pair (right = better)")
+        if distribution.get("gains"):
+            right.legend(fontsize="small")
+
+    return draw
+
+
+def plot_categories(report: dict) -> Callable[[Figure], None]:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        systems = [name for name in report["systems"] if name != "do-nothing"]
+        categories = report.get("categories", {})
+        grouped_bars(axes, list(categories), systems,
+                     lambda c, s: categories[c]["chrf"][s] - categories[c]["chrf"]["do-nothing"])
+        axes.axhline(0, color="black", linewidth=0.8)
+        axes.set_ylabel("chrF gain over do-nothing")
+        axes.set_title("Gain by category")
+
+    return draw
+
+
+def plot_kinds(report: dict) -> Callable[[Figure], None]:
+    """Horizontal bars: restoration per substitution kind, then seen vs held-out types."""
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        groups = list(report.get("kinds", {}).items()) + [(f"[{k}]", v) for k, v in report.get("held_out", {}).items()]
+        systems = [name for name in report["systems"] if name != "do-nothing"]  # do-nothing restores nothing
+        height = 0.8 / max(len(systems), 1)
+        for index, system in enumerate(systems):
+            positions = [i + index * height for i in range(len(groups))]
+            values = [entry["restoration"].get(system, 0.0) for _, entry in groups]
+            axes.barh(positions, values, height, label=system, color=SYSTEM_COLORS.get(system))
+        labels = [f"{name} ({entry['spans']})" for name, entry in groups]
+        axes.set_yticks([i + height * (len(systems) - 1) / 2 for i in range(len(groups))], labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("restored % (spans in brackets)")
+        axes.set_title("Restoration by substitution kind")
+        axes.legend(fontsize="small", loc="lower right")
+
+    return draw
+
+
+def grouped_bars(axes, groups: Sequence[str], systems: Sequence[str], value: Callable[[str, str], float]) -> None:
+    width = 0.8 / max(len(systems), 1)
+    for index, system in enumerate(systems):
+        positions = [i + index * width for i in range(len(groups))]
+        axes.bar(positions, [value(g, system) for g in groups], width, label=system, color=SYSTEM_COLORS.get(system))
+    axes.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(groups))], groups, rotation=20)
+    if systems:
+        axes.legend(fontsize="small")
+
+
+def plot_detection(report: dict, threshold: float) -> Callable[[Figure], None]:
+    def draw(figure: Figure) -> None:
+        left, right = figure.subplots(1, 2)
+        for name, entry in report.get("detection", {}).items():
+            curve = entry["curve"]
+            left.plot(curve["threshold"], curve["precision"], label=f"precision ({name})")
+            left.plot(curve["threshold"], curve["recall"], label=f"recall ({name})", linestyle="--")
+            scores = entry["passage_scores"]
+            right.stairs(scores["changed"], scores["edges"], label="changed pairs", color="#d62728", linewidth=2)
+            right.stairs(scores["unchanged"], scores["edges"], label="unchanged pairs", color="#2ca02c", linewidth=2)
+        for axes in (left, right):
+            axes.axvline(threshold, color="black", linewidth=0.8, linestyle=":")
+        left.set_xlabel("span score threshold")
+        left.set_ylabel("%")
+        left.set_ylim(0, 105)
+        left.set_title("Word detection vs threshold")
+        left.legend(fontsize="small")
+        right.set_xlabel("passage score")
+        right.set_ylabel("pairs")
+        right.set_title("Passage scores")
+        right.legend(fontsize="small")
+
+    return draw
+
+
+# ---------------------------------------------------------------- pairs report: documents
+
+
+def pairs_markdown(report: dict) -> str:
+    lines = [f"# Unspin evaluation: {report['suite']}", ""]
+    lines.append(f"{report['pairs']} pairs ({report['changed_pairs']} with changes), {report['source_words']} source words; "
+                 f"{context_line(report)}.")
+    lines += ["", summary_line(report)]
+    lines += ["", "## Scores", "", "95% bootstrap intervals in brackets; Δ = system minus baseline (paired bootstrap, "
+              "p = share of resamples where the system is not better). ↓ = lower is better.", ""]
+    lines += table_md(*headline_rows(report))
+    if report.get("detection"):
+        lines += ["", "## Detection", ""] + table_md(DETECTION_HEADER, detection_rows(report))
+    lines += ["", "## By category", ""] + table_md(*category_rows(report))
+    if report.get("kinds"):
+        lines += [""] + table_md(*kind_rows(report))
+    lines += ["", "## Throughput", "", THROUGHPUT_NOTE, ""] + table_md(["system", "wall s", "words/s"], throughput_rows(report))
+    lines += ["", "## Definitions", ""] + [f"- **{key}**: {text}" for key, text in report["definitions"].items()]
+    lines += ["", "## Signatures", ""] + [f"- {key}: `{sig}`" for key, sig in signature_lines(report)]
+    if report.get("worst"):
+        lines += ["", "## Worst examples", "", "`[-removed-]{+inserted+}`; output = source→system, reference = source→reference.", ""]
+        for record in report["worst"]:
+            lines += [f"### {record['id']} ({record['category']}, chrF gain {record['chrf_gain']:+.1f})", "",
+                      f"- output: {clip(diff_markdown(record['source'], record['hypothesis']))}",
+                      f"- reference: {clip(diff_markdown(record['source'], record['reference']))}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+.muted{color:#666;font-size:.9em}code{font-size:.85em;background:#f6f6f6;padding:0 .2em}
+del{background:#fdd;color:#a00}ins{background:#dfd;color:#060;text-decoration:none}
+.example{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:.8em 0}
+.example p{margin:.3em 0;white-space:normal}.pass{color:#060;font-weight:bold}.fail{color:#a00;font-weight:bold}
+img{max-width:100%}
+"""
+
+
+def page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+
+
+def definitions_html(report: dict) -> str:
+    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in report["definitions"].items())
+    return f"<h2>Definitions</h2><ul>{items}</ul>"
+
+
+def pairs_html(report: dict) -> str:
+    threshold = float(report.get("context", {}).get("threshold", 0.5))
+    parts = [f"<h1>Unspin evaluation: {html.escape(report['suite'])}</h1>",
+             f"<p class=muted>{report['pairs']} pairs ({report['changed_pairs']} with changes), "
+             f"{report['source_words']} source words; {html.escape(context_line(report))}</p>",
+             f"<p>{html.escape(summary_line(report))}</p>",
+             "<h2>Scores</h2><p class=muted>95% bootstrap intervals in brackets; Δ = system minus baseline "
+             "(paired bootstrap). ↓ = lower is better.</p>", table_html(*headline_rows(report)),
+             f"<img alt='score distribution' src='{figure_png(plot_distribution(report), (9, 3.6))}'>"]
+    if report.get("detection"):
+        parts += ["<h2>Detection</h2>", table_html(DETECTION_HEADER, detection_rows(report)),
+                  f"<img alt='detection curves' src='{figure_png(plot_detection(report, threshold), (9, 3.6))}'>"]
+    parts += ["<h2>By category</h2>", table_html(*category_rows(report))]
+    if report.get("kinds"):
+        parts.append(table_html(*kind_rows(report)))
+    parts.append(f"<img alt='per-category gains' src='{figure_png(plot_categories(report))}'>")
+    if report.get("kinds"):
+        height = 1.2 + 0.3 * (len(report["kinds"]) + len(report.get("held_out", {})))
+        parts.append(f"<img alt='restoration by kind' src='{figure_png(plot_kinds(report), (6.4, height))}'>")
+    parts += ["<h2>Throughput</h2>", f"<p class=muted>{THROUGHPUT_NOTE}</p>",
+              table_html(["system", "wall s", "words/s"], throughput_rows(report))]
+    parts.append(definitions_html(report))
+    signatures = "".join(f"<li>{html.escape(k)}: <code>{html.escape(s)}</code></li>" for k, s in signature_lines(report))
+    parts.append(f"<h2>Signatures</h2><ul>{signatures}</ul>")
+    if report.get("worst"):
+        parts.append("<h2>Worst examples</h2><p class=muted>Ranked by chrF gain over the source (most harmful or least helpful first).</p>")
+        for record in report["worst"]:
+            parts.append(
+                f"<div class=example><b>{html.escape(record['id'])}</b> <span class=muted>{html.escape(record['category'])}, "
+                f"chrF gain {record['chrf_gain']:+.1f}</span>"
+                f"<p><b>output</b>: {diff_html(clip(record['source']), clip(record['hypothesis']))}</p>"
+                f"<p><b>reference</b>: {diff_html(clip(record['source']), clip(record['reference']))}</p></div>"
+            )
+    return page(f"Unspin evaluation: {report['suite']}", "".join(parts))
+
+
+# ---------------------------------------------------------------- seeds report
+
+
+def seed_rows(report: dict) -> list[list[str]]:
+    rows = []
+    for entry in report["seeds"]:
+        checks = ", ".join(f"{name} {'ok' if ok else 'FAIL'}" for name, ok in entry["checks"].items()) or "(report only)"
+        rows.append([entry["id"], entry["role"], str(entry["words"]), fmt(entry["score"], 3), "yes" if entry["spun"] else "no",
+                     str(entry["spans"]), str(entry["edits"]), str(entry["glossary_only_edits"]),
+                     "yes" if entry["unchanged"] else "no", checks])
+    return rows
+
+
+SEED_HEADER = ["seed", "role", "words", "score", "flagged", "spans", "edits", "glossary-only edits", "unchanged", "checks"]
+
+
+def substitution_lines(report: dict) -> list[str]:
+    lines = []
+    for entry in report["seeds"]:
+        subs = entry.get("substitutions")
+        if subs:
+            lines.append(f"seed {entry['id']}: of {subs['occurrences']} occurrences of {subs['listed']} hand-listed substitutions "
+                         f"(estimated {subs.get('listed_count', '?')} in the text) "
+                         f"from seeds/{entry['id']}_substitutions.tsv, {subs['flagged']} flagged ({subs['flagged_rate']:.1f}%) "
+                         f"and {subs['restored']} restored ({subs['restored_rate']:.1f}%).")
+    return lines
+
+
+def plot_seeds(report: dict) -> Callable[[Figure], None]:
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        entries = report["seeds"]
+        colors = ["#2ca02c" if e["role"] == "clean" else "#d62728" for e in entries]
+        axes.bar([f"{e['id']}\n{e['role']}" for e in entries], [e["score"] for e in entries], color=colors)
+        axes.axhline(float(report.get("context", {}).get("threshold", 0.5)), color="black", linestyle=":", linewidth=1)
+        axes.set_ylim(0, 1)
+        axes.set_ylabel("passage score")
+        axes.set_title("Detector score per seed (dotted: threshold)")
+
+    return draw
+
+
+def seeds_markdown(report: dict) -> str:
+    verdict = "all checks pass" if report["passed"] else "SOME CHECKS FAIL"
+    lines = ["# Unspin evaluation: seed documents", "",
+             f"{verdict}; passage ROC-AUC {fmt(report['passage_roc_auc'], 3)}; {report['source_words']} words at "
+             f"{fmt(report['words_per_s'], 0)} words/s; {context_line(report)}.", ""]
+    lines += table_md(SEED_HEADER, seed_rows(report))
+    lines += [""] + substitution_lines(report)
+    lines += ["", "## Edits", ""]
+    for entry in report["seeds"]:
+        if entry["edit_list"]:
+            lines.append(f"- {entry['id']}: " + "; ".join(f"{e['old']} → {e['new']} ({e['source']})" for e in entry["edit_list"]))
+    lines += ["", "## Definitions", ""] + [f"- **{k}**: {v}" for k, v in report["definitions"].items()]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def seeds_html(report: dict) -> str:
+    verdict = "<span class=pass>all checks pass</span>" if report["passed"] else "<span class=fail>some checks fail</span>"
+    parts = ["<h1>Unspin evaluation: seed documents</h1>",
+             f"<p>{verdict}; passage ROC-AUC {fmt(report['passage_roc_auc'], 3)}; {report['source_words']} words at "
+             f"{fmt(report['words_per_s'], 0)} words/s</p><p class=muted>{html.escape(context_line(report))}</p>",
+             table_html(SEED_HEADER, seed_rows(report)),
+             "".join(f"<p>{html.escape(line)}</p>" for line in substitution_lines(report)),
+             f"<img alt='seed scores' src='{figure_png(plot_seeds(report))}'>", "<h2>Edits</h2>"]
+    for entry in report["seeds"]:
+        if entry["edit_list"]:
+            items = "".join(f"<li><del>{html.escape(e['old'])}</del> → <ins>{html.escape(e['new'])}</ins> "
+                            f"<span class=muted>{e['source']} {e['confidence']}</span></li>" for e in entry["edit_list"])
+            parts.append(f"<h3>{html.escape(entry['id'])}</h3><ul>{items}</ul>")
+    parts.append(definitions_html(report))
+    return page("Unspin evaluation: seeds", "".join(parts))
+
+
+# ---------------------------------------------------------------- compare report
+
+
+def compare_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    a, b = report["runs"]
+    header = ["metric", a, b, f"Δ {a} - {b} [95% CI]", "p"]
+    rows = [[key + ("" if e["higher_is_better"] else " ↓"), fmt(e[a]), fmt(e[b]), f"{e['delta']:+.2f}{fmt_ci(e['ci'])}",
+             fmt(e["p_value"], 3)] for key, e in report["metrics"].items()]
+    return header, rows
+
+
+def run_context_line(context: dict) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(context.items())) or "(no report.json)"
+
+
+def compare_markdown(report: dict) -> str:
+    a, b = report["runs"]
+    lines = [f"# Unspin comparison: {a} vs {b}", "", f"{report['pairs']} pairs, paired bootstrap ({context_line(report)}); "
+             f"p = share of resamples where {a} is not better than {b}.", ""]
+    lines += table_md(*compare_rows(report))
+    lines += ["", "## Runs", ""] + [f"- {label}: {run_context_line(ctx)}" for label, ctx in report.get("run_contexts", {}).items()]
+    lines += ["", "## Definitions", ""] + [f"- **{k}**: {v}" for k, v in report["definitions"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def compare_html(report: dict) -> str:
+    a, b = report["runs"]
+    parts = [f"<h1>Unspin comparison: {html.escape(a)} vs {html.escape(b)}</h1>",
+             f"<p class=muted>{report['pairs']} pairs, paired bootstrap; {html.escape(context_line(report))}</p>",
+             table_html(*compare_rows(report)),
+             "<h2>Runs</h2><ul>" + "".join(f"<li>{html.escape(label)}: {html.escape(run_context_line(ctx))}</li>"
+                                           for label, ctx in report.get("run_contexts", {}).items()) + "</ul>",
+             definitions_html(report)]
+    return page("Unspin comparison", "".join(parts))
+
+
+RENDERERS = {
+    "pairs": (pairs_markdown, pairs_html),
+    "seeds": (seeds_markdown, seeds_html),
+    "compare": (compare_markdown, compare_html),
+}
+
+
+def render(report: dict) -> tuple[str, str]:
+    """(Markdown, HTML) for any report kind."""
+    kind = report.get("kind")
+    if kind not in RENDERERS:
+        raise ValueError(f"unknown report kind {kind!r}; choose from {sorted(RENDERERS)}")
+    markdown, page_html = RENDERERS[kind]
+    return markdown(report), page_html(report)

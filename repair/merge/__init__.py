@@ -1,0 +1,1 @@
+"""Merge: one non-overlapping set of edits, applied so that everything else stays byte-identical."""

@@ -1,0 +1,1 @@
+"""The public pipeline: text -> detect -> glossary -> restore -> merge -> report, and its settings."""

@@ -1,0 +1,190 @@
+"""The public entry point: ``Repairer`` runs text -> detect -> glossary -> restore -> merge.
+
+Text is processed paragraph by paragraph (one line each); a paragraph the detector calls
+clean and the glossary leaves alone is returned untouched without running the restorer.
+One step looks across paragraphs: an acronym the glossary repaired is repaired wherever it
+recurs in the same text (``repair.glossary.acronyms``).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from repair import text as textutil
+from repair.glossary.acronyms import propagate_acronyms
+from repair.merge.edits import apply_edits, merge_edits, shift_edits
+from repair.results import DetectionReport, Edit, RepairResult, Span
+
+
+class Detector(Protocol):
+    """Scores paragraphs; spans and offsets refer to each paragraph."""
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]: ...
+
+
+class Restorer(Protocol):
+    """Proposes replacements for suspicious spans of one paragraph."""
+
+    def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]: ...
+
+
+class TermFinder(Protocol):
+    """Finds garbled variants of known terms in a paragraph (the glossary)."""
+
+    def find(self, paragraph: str) -> list[Edit]: ...
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Knobs of the pipeline.
+
+    Args:
+        threshold: passage score at or above which a passage counts as spun.
+        min_confidence: edits below this confidence are left out of the repair.
+        use_model: False gives glossary-only repair (``unspin fix --no-model``).
+        weak_spans: in a spun passage, the restorer also examines the detector's weak spans
+            (suspects below its reporting threshold).
+        weak_min_confidence: an edit that touches no reported span needs this confidence (the
+            detector doubted it, so the restorer must be surer than usual).
+    """
+
+    threshold: float = 0.5
+    min_confidence: float = 0.5
+    use_model: bool = True
+    weak_spans: bool = True
+    weak_min_confidence: float = 0.8
+
+
+def combine_reports(
+    reports: Sequence[DetectionReport], segments: Sequence[textutil.Segment], threshold: float
+) -> DetectionReport:
+    """One report for a whole text: the most suspicious paragraph decides the score."""
+    spans: list[Span] = []
+    weak: list[Span] = []
+    for report, segment in zip(reports, segments):
+        spans.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.spans)
+        weak.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.weak_spans)
+    score = max((r.score for r in reports), default=0.0)
+    words = sum(r.words for r in reports)
+    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words, weak_spans=tuple(weak))
+
+
+class TermFinders:
+    """Several term finders read as one; where their edits overlap, the earlier finder wins."""
+
+    def __init__(self, finders: Sequence[TermFinder]):
+        self.finders = list(finders)
+
+    def find(self, paragraph: str) -> list[Edit]:
+        edits: list[Edit] = []
+        for finder in self.finders:
+            edits += [e for e in finder.find(paragraph) if all(e.end <= o.start or e.start >= o.end for o in edits)]
+        return sorted(edits, key=lambda e: e.start)
+
+
+def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
+    """Spans not already covered by an edit (the glossary has handled those)."""
+    return [s for s in spans if all(s.end <= e.start or s.start >= e.end for e in edits)]
+
+
+class Repairer:
+    """Detects and repairs spun or garbled text with the shipped (or given) components."""
+
+    def __init__(
+        self,
+        *,
+        detector: Detector,
+        glossary: TermFinder,
+        restorers: Sequence[Restorer] = (),
+        config: RepairConfig = RepairConfig(),
+    ):
+        self.detector = detector
+        self.glossary = glossary
+        self.restorers = list(restorers)
+        self.config = config
+
+    @classmethod
+    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), detector: str | None = None) -> "Repairer":
+        """Load the detector, glossary and restorer from ``models/`` (no network).
+
+        Args:
+            models: models folder (default: the shipped ``models/`` or $UNSPIN_MODELS).
+            config: pipeline settings.
+            detector: which detector to build (``repair.detect.lexicon.DETECTORS``); None gives the
+                shipped default, the cascade. "lexicon" is about a third faster on clean text and
+                finds about half as many substitutions (models/detector/MODEL_CARD.md).
+        """
+        from repair.detect.lexicon import load_detector
+        from repair.glossary.match import Glossary
+        from repair.paths import models_dir
+        from repair.restore.lexicon import load_restorer
+        from repair.glossary.titles import TITLES_FILE, TitleIndex
+
+        root = Path(models) if models else models_dir()
+        chosen = load_detector(root, detector)
+        # The lexicon and cascade detectors hold the thesaurus and n-gram model the restorer also reads.
+        restorers = [load_restorer(root, scorer=getattr(chosen, "scorer", None))] if config.use_model else []
+        finders: list[TermFinder] = [Glossary.load(root)]
+        titles = root / "glossary" / TITLES_FILE
+        if titles.is_file():  # optional: models folders built before it existed still load
+            finders.append(TitleIndex.load(titles))
+        glossary = TermFinders(finders)
+        return cls(detector=chosen, glossary=glossary, restorers=restorers, config=config)
+
+    def with_config(self, **changes) -> "Repairer":
+        """The same components with other settings (threshold, min_confidence, use_model)."""
+        config = replace(self.config, **changes)
+        restorers = self.restorers if config.use_model else []
+        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, config=config)
+
+    def detect(self, text: str) -> DetectionReport:
+        """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
+        segments = textutil.paragraphs(text)
+        reports = self.detector.detect_batch([s.text for s in segments])
+        reports = [self._with_threshold(r) for r in reports]
+        return combine_reports(reports, segments, self.config.threshold)
+
+    def repair(self, text: str) -> RepairResult:
+        """Repaired text plus every edit (offsets into ``text``); clean text comes back identical."""
+        return self.repair_batch([text])[0]
+
+    def repair_batch(self, texts: Sequence[str]) -> list[RepairResult]:
+        """Repair several texts, batching all their paragraphs through the detector at once."""
+        segments_per_text = [textutil.paragraphs(t) for t in texts]
+        flat = [s.text for segments in segments_per_text for s in segments]
+        reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
+        results = []
+        for text, segments in zip(texts, segments_per_text):
+            paragraph_reports = [next(reports) for _ in segments]
+            per_paragraph = [self.repair_paragraph(s.text, r) for s, r in zip(segments, paragraph_reports)]
+            per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
+            edits: list[Edit] = []
+            for segment, paragraph_edits in zip(segments, per_paragraph):
+                kept = [e for e in paragraph_edits if e.confidence >= self.config.min_confidence]
+                edits.extend(shift_edits(kept, segment.start))
+            detection = combine_reports(paragraph_reports, segments, self.config.threshold)
+            results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection))
+        return results
+
+    def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
+        """Edits for one paragraph, offsets into the paragraph."""
+        term_edits = self.glossary.find(paragraph)
+        candidates = list(term_edits)
+        suspects = sorted([*report.spans, *(report.weak_spans if self.config.weak_spans else ())], key=lambda s: s.start)
+        if report.spun and suspects:
+            open_spans = spans_outside(suspects, term_edits)
+            for restorer in self.restorers:
+                proposed = restorer.propose(paragraph, open_spans)
+                candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
+        return merge_edits(candidates, min_confidence=self.config.min_confidence)
+
+    def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
+        """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""
+        if any(edit.start < s.end and s.start < edit.end for s in reported):
+            return True
+        return edit.confidence >= self.config.weak_min_confidence
+
+    def _with_threshold(self, report: DetectionReport) -> DetectionReport:
+        return replace(report, threshold=self.config.threshold, spun=report.score >= self.config.threshold)

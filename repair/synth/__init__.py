@@ -1,0 +1,1 @@
+"""Data synthesis: the article spinner, machine-translation garbling, and the training datasets built from them."""

@@ -1,0 +1,1 @@
+"""Training: one budgeted loop, and a trainer per shipped model."""

@@ -1,0 +1,187 @@
+"""Lexicon detector: candidate originals scored by corpus n-grams, calibrated to probabilities."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from repair.detect.lexicon import Calibration, LexiconDetector, build_scorer, fit_logistic, logit, spin_posterior
+from repair.errors import ModelNotFoundError
+from repair.paths import models_dir
+
+SPUN = (
+    "The overseas minister mentioned on Monday that safety forces had been deployed to the capital after "
+    "protesters marched in opposition to the government. Officers stated the scenario remained tense, and the "
+    "authorities additionally promised to offer help to households affected by the violence. Talks with "
+    "opposition leaders will probably be held subsequent week, the ministry added."
+)
+CLEAN = (
+    "The foreign minister said on Monday that security forces had been deployed to the capital after "
+    "protesters marched against the government. Officials said the situation remained tense, and the "
+    "government also promised to provide assistance to families affected by the violence. Talks with "
+    "opposition leaders will be held next week, the ministry added."
+)
+CLEAN_SEEDS = ("000", "001", "004")
+
+
+@pytest.fixture(scope="module")
+def detector():
+    # Built explicitly: load_detector may prefer a trained tagger once one is shipped.
+    try:
+        return LexiconDetector(build_scorer(models_dir()))
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+
+
+def flagged(report) -> set[str]:
+    return {span.text.lower() for span in report.spans}
+
+
+PRIOR = (1.5, 6.0, 0.01)
+
+
+def test_posterior_stays_clean_without_evidence():
+    p_spun, _, probs = spin_posterior(np.full(40, -3.0), PRIOR)
+    assert p_spun < 0.01
+    assert probs.max() < 0.01
+
+
+def test_one_strong_phrase_is_not_enough():
+    p_spun, _, probs = spin_posterior(np.r_[4.0, np.full(39, -3.0)], PRIOR)
+    assert p_spun < 0.5 and probs[0] < 0.5
+
+
+def test_posterior_rises_with_many_strong_phrases():
+    llr = np.array([4.0] * 12 + [-3.0] * 28)
+    p_spun, rate, probs = spin_posterior(llr, PRIOR)
+    assert p_spun > 0.99
+    assert 0.2 < rate < 0.45
+    assert probs[:12].min() > 0.9 and probs[12:].max() < 0.2
+
+
+def test_weak_evidence_counts_once_the_paragraph_is_spun():
+    strong = [4.0] * 12
+    alone, _, _ = spin_posterior(np.r_[1.0, np.full(39, -3.0)], PRIOR)
+    _, _, probs = spin_posterior(np.r_[strong, 1.0, np.full(27, -3.0)], PRIOR)
+    assert probs[12] > 0.5 > alone
+
+
+def test_posterior_empty():
+    p_spun, rate, probs = spin_posterior(np.array([]), PRIOR)
+    assert p_spun == pytest.approx(0.01) and 0 < rate < 0.5 and len(probs) == 0
+
+
+def test_fit_logistic_separates():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 1))
+    y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0.5).astype(float)
+    w = fit_logistic(np.column_stack([x, np.ones(400)]), y)
+    assert w[0] > 2 and w[1] < 0
+
+
+def test_logit_is_finite_at_the_edges():
+    assert np.isfinite(logit(0.0)) and np.isfinite(logit(1.0))
+    assert logit(0.5) == pytest.approx(0.0)
+
+
+def test_calibration_defaults_when_file_absent(tmp_path):
+    assert Calibration.load(tmp_path) == Calibration()
+
+
+def test_shipped_calibration_matches_features_and_config():
+    """The weights were fitted for exactly these features and candidate settings."""
+    from repair.detect.lexicon import FEATURES, LexiconConfig
+
+    path = models_dir() / "ngram" / "calibration.json"
+    if not path.is_file():
+        pytest.skip(f"no calibration at {path}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    assert len(Calibration.load(path.parent).candidate) == len(FEATURES)
+    config = LexiconConfig()
+    assert data["config"] == {"max_candidates": config.max_candidates, "sources": list(config.sources)}
+
+
+def test_empty_inputs(detector):
+    assert detector.detect_batch([]) == []
+    (report,) = detector.detect_batch([""])
+    assert report.spans == () and report.words == 0 and report.score < 0.5
+
+
+def test_spun_sentence_flags_the_substitutions(detector):
+    spun, clean = detector.detect_batch([SPUN, CLEAN])
+    assert {"overseas", "mentioned", "safety", "in opposition to", "will probably be", "subsequent"} <= flagged(spun)
+    assert spun.score > 0.9 and spun.spun
+    assert flagged(clean) == set()
+    assert clean.score < 0.5 and not clean.spun
+
+
+def test_spans_point_into_the_paragraph_with_reasons(detector):
+    (report,) = detector.detect_batch([SPUN])
+    for span in report.spans:
+        assert SPUN[span.start : span.end] == span.text
+        assert 0.0 <= span.score <= 1.0
+        assert "corpus prefers" in span.reason
+    overseas = next(s for s in report.spans if s.text == "overseas")
+    assert "'foreign'" in overseas.reason
+
+
+def test_one_odd_word_in_clean_text_is_not_enough(detector):
+    """A lone unusual choice ("remained" where the corpus says "was") does not make text spun."""
+    (report,) = detector.detect_batch([CLEAN])
+    assert report.score < 0.1
+
+
+def test_scores_are_probabilities(detector):
+    reports = detector.detect_batch([SPUN, CLEAN, "Hello.", "12 34 56"])
+    assert all(0.0 <= r.score <= 1.0 for r in reports)
+
+
+@pytest.mark.shared
+def test_seed_003_scores_above_every_clean_seed(detector, seed_text):
+    def document_score(text: str) -> float:
+        paragraphs = [p for p in text.split("\n") if p.strip()]
+        return max(r.score for r in detector.detect_batch(paragraphs))
+
+    spun = document_score(seed_text("003"))
+    clean = {prefix: document_score(seed_text(prefix)) for prefix in CLEAN_SEEDS}
+    assert spun > 0.9
+    assert all(spun > score for score in clean.values()), clean
+
+
+@pytest.mark.shared
+def test_seed_003_flags_many_spans(detector, seed_text):
+    paragraphs = [p for p in seed_text("003").split("\n") if p.strip()]
+    reports = detector.detect_batch(paragraphs)
+    texts = [s.text.lower() for r in reports for s in r.spans]
+    assert len(texts) >= 40
+    assert {"overseas", "in opposition to", "safety"} <= set(texts)
+
+
+@pytest.mark.shared
+def test_clean_news_is_rarely_flagged(detector, test_corpus_path):
+    """At most about one flagged word per 1,000 on held-out clean news."""
+    paragraphs = []
+    with gzip.open(test_corpus_path, "rt", encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if n >= 40:
+                break
+            paragraphs.extend(p for p in json.loads(line)["text"].split("\n") if p.strip())
+    reports = detector.detect_batch(paragraphs)
+    words = sum(r.words for r in reports)
+    flags = sum(len(r.spans) for r in reports)
+    assert words > 10_000
+    assert flags / words <= 1.5 / 1000
+
+
+def test_weak_spans_sit_below_the_reported_ones_and_are_never_reported(detector):
+    report = detector.detect_batch([SPUN])[0]
+    threshold, floor = detector.config.span_threshold, detector.config.weak_span_threshold
+    assert report.weak_spans, "the spun paragraph has suspects below the reporting threshold"
+    assert all(floor <= s.score < threshold for s in report.weak_spans)
+    assert all(s.score >= threshold for s in report.spans)
+    assert not {(s.start, s.end) for s in report.spans} & {(s.start, s.end) for s in report.weak_spans}
+    assert "weak_spans" not in report.to_dict()
+    assert len(report.to_dict()["spans"]) == len(report.spans)

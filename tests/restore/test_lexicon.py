@@ -1,0 +1,115 @@
+"""Lexicon restorer: the corpus-preferred original for each flagged phrase, case and inflection kept."""
+from __future__ import annotations
+
+import pytest
+
+from repair.errors import ModelNotFoundError
+from repair.merge.edits import apply_edits, merge_edits
+from repair.paths import models_dir
+from repair.restore.lexicon import LexiconRestorer, overlaps, restore_case
+from repair.results import Span
+
+SPUN = (
+    "The overseas minister mentioned on Monday that safety forces had been deployed to the capital after "
+    "protesters marched in opposition to the government. Officers stated the scenario remained tense, and the "
+    "authorities additionally promised to offer help to households affected by the violence. Talks with "
+    "opposition leaders will probably be held subsequent week, the ministry added."
+)
+CLEAN = (
+    "The foreign minister said on Monday that security forces had been deployed to the capital after "
+    "protesters marched against the government. Officials said the situation remained tense, and the "
+    "government also promised to provide assistance to families affected by the violence. Talks with "
+    "opposition leaders will be held next week, the ministry added."
+)
+
+
+@pytest.fixture(scope="module")
+def parts():
+    from repair.detect.lexicon import LexiconDetector, build_scorer
+
+    # Built explicitly (one shared scorer): load_* may prefer trained models once shipped.
+    try:
+        scorer = build_scorer(models_dir())
+        return LexiconDetector(scorer), LexiconRestorer(scorer)
+    except ModelNotFoundError as err:
+        pytest.skip(str(err))
+
+
+def repair_with(parts, text: str) -> str:
+    detector, restorer = parts
+    (report,) = detector.detect_batch([text])
+    return apply_edits(text, merge_edits(restorer.propose(text, report.spans), min_confidence=0.5))
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [("Overseas", "foreign", "Foreign"), ("overseas", "foreign", "foreign"), ("SAFETY", "security", "SECURITY"),
+     ("In opposition to", "against", "Against"), ("12 months", "year", "year")],
+)
+def test_restore_case(old, new, expected):
+    assert restore_case(old, new) == expected
+
+
+@pytest.mark.parametrize("a, b, expected", [((0, 3), (3, 5), False), ((0, 4), (3, 5), True), ((4, 6), (0, 5), True)])
+def test_overlaps(a, b, expected):
+    assert overlaps(*a, *b) is expected
+
+
+def test_no_spans_no_edits(parts):
+    _, restorer = parts
+    assert restorer.propose(SPUN, []) == []
+
+
+@pytest.mark.parametrize(
+    "restored",
+    ["The foreign minister said on Monday that security forces", "marched against the government",
+     "Officers said", "to families affected", "will be held next week"],
+)
+def test_restores_exact_words_with_case(parts, restored):
+    assert restored in repair_with(parts, SPUN)
+
+
+def test_edits_are_lexicon_edits_that_fit_the_text(parts):
+    detector, restorer = parts
+    (report,) = detector.detect_batch([SPUN])
+    edits = restorer.propose(SPUN, report.spans)
+    assert edits
+    for edit in edits:
+        assert SPUN[edit.start : edit.end] == edit.old
+        assert edit.source == "lexicon"
+        assert 0.0 <= edit.confidence <= 1.0
+
+
+def test_inflection_is_kept(parts):
+    """Past tense comes back past tense, plurals come back plural."""
+    detector, restorer = parts
+    (report,) = detector.detect_batch([SPUN])
+    edits = {(e.old, e.new) for e in restorer.propose(SPUN, report.spans)}
+    assert {("mentioned", "said"), ("stated", "said"), ("households", "families")} <= edits
+
+
+def test_foreign_span_from_another_detector_is_accepted(parts):
+    """A trained tagger may cut spans differently; overlapping phrases are still restored."""
+    _, restorer = parts
+    start = SPUN.index("overseas minister")
+    span = Span(start, start + len("overseas minister"), "overseas minister", 0.95, "tagger")
+    edits = restorer.propose(SPUN, [span])
+    assert any(e.old == "overseas" and e.new == "foreign" for e in edits)
+
+
+def test_clean_paragraph_is_left_alone(parts):
+    assert repair_with(parts, CLEAN) == CLEAN
+
+
+def test_load_restorer_returns_the_kind_the_shipped_config_names():
+    import json
+
+    from repair.restore.lexicon import load_restorer
+    from repair.restore.seq2seq import ModelRestorer, Seq2SeqRestorer
+
+    config = models_dir() / "restorer" / "config.json"
+    if not config.is_file():
+        pytest.skip(f"no shipped restorer at {config.parent}")
+    kind = json.loads(config.read_text(encoding="utf-8")).get("kind", "labeler")
+    expected = Seq2SeqRestorer if kind == "seq2seq" else ModelRestorer
+    assert isinstance(load_restorer(models_dir()), expected)
