@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-EditSource = Literal["glossary", "model", "lexicon"]
+EditSource = Literal["glossary", "model", "lexicon", "archive"]
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ import argparse
 import sys
 
 from repair import __version__
-from repair.cli import bench, data, detect, evaluate, fix, spin, train
+from repair.cli import bench, data, detect, evaluate, fix, index, spin, trace, train
 from repair.errors import UnspinError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Plain list: the order is the order shown in --help.
-COMMANDS = [detect, fix, evaluate, spin, data, train, bench]
+COMMANDS = [detect, fix, evaluate, spin, data, train, bench, index, trace]
 
 
 def build_parser() -> argparse.ArgumentParser:
