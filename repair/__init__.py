@@ -5,7 +5,8 @@
     r.detect(text)   # DetectionReport: score in [0, 1], spans
     r.repair(text)   # RepairResult: text, edits
 """
-from repair.pipeline.repairer import RepairConfig, Repairer
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
 from repair.results import DetectionReport, Edit, RepairResult, Span
 
 __all__ = ["Repairer", "RepairConfig", "DetectionReport", "RepairResult", "Edit", "Span"]

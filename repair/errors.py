@@ -11,3 +11,12 @@ class ModelNotFoundError(UnspinError):
 
 class InputError(UnspinError):
     """Input text or file that cannot be processed (binary, undecodable, unreadable)."""
+
+
+class UnknownKindError(UnspinError, ValueError):
+    """A detector or restorer kind (or another registry key) that is not registered."""
+
+    def __init__(self, what: str, value: object, choices):
+        self.value = value
+        self.choices = sorted(choices)
+        super().__init__(f"unknown {what} {value!r}; choose from {self.choices}")

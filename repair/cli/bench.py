@@ -9,7 +9,8 @@ from pathlib import Path
 from repair.io.batch import RepairerFactory
 from repair.evaluate.bench import BenchConfig, format_table, run_bench
 from repair.cli.detect import positive
-from repair.detect.lexicon import DETECTORS
+from repair.detect.registry import DETECTORS
+from repair.pipeline.config import RepairConfig
 
 
 def add_parser(subparsers) -> None:
@@ -27,7 +28,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="stop each batch run after this long (Ctrl-C); rate from the files it finished")
     parser.add_argument("--seed", type=int, default=BenchConfig.seed, help="spinner seed")
     parser.add_argument("--models", default=None, help="models folder (default: the shipped models/)")
-    parser.add_argument("--detector", choices=DETECTORS, default=None, help="detector to measure (default: the shipped one, cascade)")
+    parser.add_argument("--detector", choices=sorted(DETECTORS), default=RepairConfig.detector, help="detector to measure (default %(default)s)")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="table or JSON")
     parser.set_defaults(run=run)
 
@@ -35,7 +36,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     config = BenchConfig(words=args.words, folder_mb=args.folder_mb, jobs=tuple(args.jobs), seed=args.seed, limit_s=args.time_limit)
     log = lambda message: print(f"unspin bench: {message}", file=sys.stderr, flush=True)  # noqa: E731
-    factory = RepairerFactory(models=args.models, detector=args.detector)
+    factory = RepairerFactory(models=args.models, config=RepairConfig(detector=args.detector))
     results = run_bench(config, factory, args.files, folder=args.folder, models=args.models, detector=args.detector, log=log)
     if args.format == "json":
         print(json.dumps([m.to_dict() for m in results]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import closing
 
@@ -20,11 +21,11 @@ from repair.io.batch import (
     run_batch,
     terminate_as_interrupt,
 )
-from repair.detect.lexicon import DETECTORS
+from repair.detect.registry import DETECTORS
 from repair.errors import UnspinError
 from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.io.formats import DEFAULT_FIELD, FORMAT_NAMES
-from repair.pipeline.repairer import RepairConfig
+from repair.pipeline.config import RepairConfig
 
 EPILOG = """exit codes: 0 every input processed, 1 some input failed or was skipped (binary,
 undecodable, missing, unreadable, symlink loop; each named on stderr), 2 usage error or
@@ -73,15 +74,15 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch-files", type=positive, default=BatchOptions.files_per_task, metavar="N", help="small files per worker batch (default %(default)s)")
     group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
     group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
-    group.add_argument("--detector", choices=DETECTORS, default=None,
-                       help="detector to use (default: cascade, or $UNSPIN_DETECTOR); lexicon is faster on clean text and finds about half as much")
+    group.add_argument("--detector", choices=sorted(DETECTORS), default=os.environ.get("UNSPIN_DETECTOR", RepairConfig.detector),
+                       help="detector to use (default: %(default)s, or $UNSPIN_DETECTOR); lexicon is faster on clean text and finds about half as much")
     group.add_argument("--chunk-size", type=positive, default=CHUNK_CHARS, metavar="CHARS", help="characters per streamed chunk of a large file")
     group.add_argument("--stream-threshold", type=positive, default=STREAM_THRESHOLD_BYTES, metavar="BYTES", help="stream files larger than this")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
 def factory_from(args: argparse.Namespace, **config) -> RepairerFactory:
-    return RepairerFactory(models=args.models, config=RepairConfig(**config), detector=args.detector)
+    return RepairerFactory(models=args.models, config=RepairConfig(**config, detector=args.detector))
 
 
 def input_items(args: argparse.Namespace, skip=(), exclude=()):

@@ -24,7 +24,8 @@ from repair.evaluate import harness as ev
 from repair.evaluate import report as rp
 from repair.errors import InputError, UnspinError
 from repair.paths import REPO_ROOT, models_dir, shared_dir
-from repair.pipeline.repairer import RepairConfig, Repairer
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
 
 EXIT_OK, EXIT_FAILED = 0, 1
 SEED_EXPECTATIONS = REPO_ROOT / "eval" / "suites" / "seeds.json"

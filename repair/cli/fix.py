@@ -10,7 +10,7 @@ from pathlib import Path
 from repair.io.batch import MANIFEST_NAME, STDIN, BatchOptions, FileOutcome, Summary, process_stdin, run_batch, terminate_as_interrupt
 from repair.cli.detect import EPILOG, add_input_arguments, common_options, factory_from, input_items, print_summary, probability, report_problem
 from repair.errors import UnspinError
-from repair.pipeline.repairer import RepairConfig
+from repair.pipeline.config import RepairConfig
 
 FIX_EPILOG = EPILOG + """
 

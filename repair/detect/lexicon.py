@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from repair.resources.ngram import BOS, UNK, NgramModel, Token, tokenize
+from repair.resources.shared import Resources
 from repair.results import DetectionReport, Span
 
 CALIBRATION_FILE = "calibration.json"
@@ -495,52 +496,10 @@ def fit_logistic(
     return w
 
 
-def build_scorer(
-    root: Path, config: LexiconConfig = LexiconConfig(), calibration: Calibration | None = None
-) -> LexiconScorer:
-    """The n-gram model, thesaurus and calibration from ``root`` (the models folder)."""
-    from repair.resources.thesaurus import Thesaurus
-
-    root = Path(root)
+def build_scorer(resources: Resources, config: LexiconConfig = LexiconConfig(), calibration: Calibration | None = None) -> LexiconScorer:
+    """The lexicon scorer over the shared n-gram model and thesaurus, with its calibration."""
     from repair.synth.spin import FUNCTION_WORDS
 
-    source = CandidateSource(Thesaurus.load(root), config.max_candidates, FUNCTION_WORDS, config.sources)
-    calibration = calibration or Calibration.load(root / "ngram")
-    return LexiconScorer(NgramModel.load(root), source, calibration, config)
-
-
-# Detectors ``load_detector`` can build; $UNSPIN_DETECTOR picks one (like $UNSPIN_MODELS picks
-# the folder), so `unspin detect`/`bench` can measure the trained ones without a code change.
-DETECTORS = ("lexicon", "tagger", "combined", "cascade")
-DEFAULT_DETECTOR = "cascade"
-
-
-def has_cascade(root: Path) -> bool:
-    """True when ``root/detector/config.json`` carries a fitted cascade gate."""
-    config = Path(root) / "detector" / "config.json"
-    return config.is_file() and "cascade" in json.loads(config.read_text(encoding="utf-8"))
-
-
-def load_detector(root: Path, kind: str | None = None):
-    """The shipped detector from the models folder ``root``.
-
-    Args:
-        root: models folder.
-        kind: one of DETECTORS; None reads $UNSPIN_DETECTOR, else DEFAULT_DETECTOR when
-            ``root/detector`` holds a fitted cascade and "lexicon" when it does not (see
-            models/detector/MODEL_CARD.md for why the cascade is the default).
-    """
-    kind = kind or os.environ.get("UNSPIN_DETECTOR")
-    if kind is None:
-        # A models folder without a fitted cascade (an older or partial one) keeps the lexicon detector.
-        kind = DEFAULT_DETECTOR if has_cascade(Path(root)) else "lexicon"
-    if kind == "lexicon":
-        return LexiconDetector(build_scorer(root))
-    from repair.detect import tagger
-    if kind == "tagger":
-        return tagger.load_tagger(Path(root))
-    if kind == "combined":
-        return tagger.load_combined(Path(root))
-    if kind == "cascade":
-        return tagger.load_cascade(Path(root))
-    raise ValueError(f"unknown detector {kind!r}; choose from {list(DETECTORS)}")
+    source = CandidateSource(resources.thesaurus, config.max_candidates, FUNCTION_WORDS, config.sources)
+    calibration = calibration or Calibration.load(resources.root / "ngram")
+    return LexiconScorer(resources.ngram, source, calibration, config)

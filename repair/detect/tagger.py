@@ -639,10 +639,14 @@ def fusion_from_dict(data: dict) -> Fusion:
     return Fusion(tuple(data["weights"]), float(data["word_threshold"]), calibrator)
 
 
-def load_combined(models_root: Path, subdir: str = "detector") -> CombinedDetector:
-    """The shipped tagger fused with the lexicon scorer; needs a ``fusion`` entry in its config."""
+def load_combined(resources, subdir: str = "detector") -> CombinedDetector:
+    """The shipped tagger fused with the lexicon scorer; needs a ``fusion`` entry in its config.
+
+    ``resources``: the pipeline's shared ``repair.resources.shared.Resources``.
+    """
     from repair.detect.lexicon import build_scorer
 
+    models_root = resources.root
     folder = Path(models_root) / subdir
     tagger = load_tagger_from(folder, models_root)
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
@@ -650,13 +654,13 @@ def load_combined(models_root: Path, subdir: str = "detector") -> CombinedDetect
         raise ModelNotFoundError(f"{folder / CONFIG_FILE} has no fitted fusion; run 'unspin train detector'")
     cascade = cascade_from_dict(config["cascade"]) if "cascade" in config else CascadeSettings()
     fusion = fusion_from_dict(config["fusion"])
-    return CombinedDetector(tagger, build_scorer(models_root), fusion, tagger.settings.passage_threshold, cascade.weak_threshold)
+    return CombinedDetector(tagger, build_scorer(resources), fusion, tagger.settings.passage_threshold, cascade.weak_threshold)
 
 
-def load_cascade(models_root: Path, subdir: str = "detector") -> CascadeDetector:
+def load_cascade(resources, subdir: str = "detector") -> CascadeDetector:
     """The shipped cascade: lexicon detector, then the fused tagger past the fitted gate."""
-    folder = Path(models_root) / subdir
+    folder = Path(resources.root) / subdir
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     if "cascade" not in config:
         raise ModelNotFoundError(f"{folder / CONFIG_FILE} has no fitted cascade gate; run 'unspin train detector --fit-cascade'")
-    return CascadeDetector(load_combined(models_root, subdir), cascade_from_dict(config["cascade"]))
+    return CascadeDetector(load_combined(resources, subdir), cascade_from_dict(config["cascade"]))

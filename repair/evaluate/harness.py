@@ -29,7 +29,8 @@ import numpy as np
 from repair.evaluate import metrics as M
 from repair import text as textutil
 from repair.errors import InputError, UnspinError
-from repair.pipeline.repairer import RepairConfig, Repairer
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
 from repair.results import DetectionReport
 
 SYSTEM, DO_NOTHING, GLOSSARY_ONLY = "system", "do-nothing", "glossary-only"

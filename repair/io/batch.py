@@ -51,7 +51,8 @@ from repair.io.files import (
     temp_writer,
 )
 from repair.io.formats import DEFAULT_FIELD, Format, RecordError, Unit, format_for
-from repair.pipeline.repairer import RepairConfig, Repairer, combine_reports
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer, combine_reports
 from repair.results import DetectionReport, RepairResult
 
 Status = Literal["done", "failed", "skipped"]
@@ -68,16 +69,15 @@ class RepairerFactory:
 
     models: str | None = None
     config: RepairConfig = RepairConfig()
-    detector: str | None = None  # None: the shipped default (see Repairer.load)
 
     def __call__(self) -> Repairer:
         root = Path(self.models) if self.models else None
         try:
-            return Repairer.load(root, config=self.config, detector=self.detector)
+            return Repairer.load(root, config=self.config)
         except ImportError as error:
             raise ModelNotFoundError(f"the default pipeline is not available ({error})") from error
         except (OSError, EOFError, ValueError) as error:  # unreadable or truncated model files
-            where = root or "models/ (or $UNSPIN_MODELS)"
+            where = root or "models/"
             raise ModelNotFoundError(f"cannot load the pipeline from {where}: {type(error).__name__}: {error}") from error
 
 

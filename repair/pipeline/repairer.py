@@ -8,53 +8,23 @@ recurs in the same text (``repair.glossary.acronyms``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from repair import text as textutil
 from repair.glossary.acronyms import propagate_acronyms
 from repair.merge.edits import apply_edits, merge_edits, shift_edits
+from repair.detect.registry import Detector
+from repair.pipeline.config import RepairConfig
+from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
-
-
-class Detector(Protocol):
-    """Scores paragraphs; spans and offsets refer to each paragraph."""
-
-    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]: ...
-
-
-class Restorer(Protocol):
-    """Proposes replacements for suspicious spans of one paragraph."""
-
-    def propose(self, paragraph: str, spans: Sequence[Span]) -> list[Edit]: ...
 
 
 class TermFinder(Protocol):
     """Finds garbled variants of known terms in a paragraph (the glossary)."""
 
     def find(self, paragraph: str) -> list[Edit]: ...
-
-
-@dataclass(frozen=True)
-class RepairConfig:
-    """Knobs of the pipeline.
-
-    Args:
-        threshold: passage score at or above which a passage counts as spun.
-        min_confidence: edits below this confidence are left out of the repair.
-        use_model: False gives glossary-only repair (``unspin fix --no-model``).
-        weak_spans: in a spun passage, the restorer also examines the detector's weak spans
-            (suspects below its reporting threshold).
-        weak_min_confidence: an edit that touches no reported span needs this confidence (the
-            detector doubted it, so the restorer must be surer than usual).
-    """
-
-    threshold: float = 0.5
-    min_confidence: float = 0.5
-    use_model: bool = True
-    weak_spans: bool = True
-    weak_min_confidence: float = 0.8
 
 
 def combine_reports(
@@ -106,32 +76,31 @@ class Repairer:
         self.config = config
 
     @classmethod
-    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), detector: str | None = None) -> "Repairer":
-        """Load the detector, glossary and restorer from ``models/`` (no network).
+    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig()) -> "Repairer":
+        """Load the detector, glossary and restorer that ``config`` names from ``models/`` (no network).
+
+        The thesaurus and n-gram counts are loaded once (``Resources``) and handed to every
+        component that reads them.
 
         Args:
-            models: models folder (default: the shipped ``models/`` or $UNSPIN_MODELS).
-            config: pipeline settings.
-            detector: which detector to build (``repair.detect.lexicon.DETECTORS``); None gives the
-                shipped default, the cascade. "lexicon" is about a third faster on clean text and
-                finds about half as many substitutions (models/detector/MODEL_CARD.md).
+            models: models folder (default: the shipped ``models/``).
+            config: pipeline settings, including the detector and restorer kinds.
         """
-        from repair.detect.lexicon import load_detector
+        from repair.detect.registry import load_detector
         from repair.glossary.match import Glossary
-        from repair.paths import models_dir
-        from repair.restore.lexicon import load_restorer
         from repair.glossary.titles import TITLES_FILE, TitleIndex
+        from repair.paths import models_dir
+        from repair.resources.shared import Resources
+        from repair.restore.registry import load_restorer
 
-        root = Path(models) if models else models_dir()
-        chosen = load_detector(root, detector)
-        # The lexicon and cascade detectors hold the thesaurus and n-gram model the restorer also reads.
-        restorers = [load_restorer(root, scorer=getattr(chosen, "scorer", None))] if config.use_model else []
-        finders: list[TermFinder] = [Glossary.load(root)]
-        titles = root / "glossary" / TITLES_FILE
+        resources = Resources.load(Path(models) if models else models_dir())
+        detector = load_detector(config.detector, resources)
+        restorers = [load_restorer(config.restorer, resources)] if config.use_model else []
+        finders: list[TermFinder] = [Glossary.load(resources.root)]
+        titles = resources.root / "glossary" / TITLES_FILE
         if titles.is_file():  # optional: models folders built before it existed still load
             finders.append(TitleIndex.load(titles))
-        glossary = TermFinders(finders)
-        return cls(detector=chosen, glossary=glossary, restorers=restorers, config=config)
+        return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, config=config)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model)."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair.detect.lexicon import Analysis, LexiconConfig, LexiconScorer, SpanVerdict, build_scorer
+from repair.detect.lexicon import Analysis, LexiconConfig, LexiconScorer, SpanVerdict
 from repair.results import Edit, Span
 from repair.text import match_case
 
@@ -63,20 +63,3 @@ def proposals(paragraph: str, analysis: Analysis, spans: Sequence[Span]) -> list
         exact = any(s.start == cand.start and s.end == cand.end for s in hits)
         edits.append(verdict_edit(paragraph, verdict, None if exact else max(s.score for s in hits)))
     return edits
-
-
-def load_restorer(root: Path, config: LexiconConfig = LexiconConfig(), *, scorer: LexiconScorer | None = None):
-    """The shipped restorer from the models folder ``root``: the trained model restorer
-    (``repair.restore.seq2seq``; encoder-decoder or span labeller, as ``root/restorer/config.json``
-    says) when ``root/restorer`` holds one, else the lexicon restorer.
-
-    ``scorer``: the detector's lexicon scorer, whose thesaurus and n-gram model the restorer
-    then shares instead of loading its own copies.
-    """
-    if (Path(root) / "restorer" / "config.json").is_file():
-        from repair.restore.seq2seq import load_any_restorer
-
-        if scorer is None:
-            return load_any_restorer(root)
-        return load_any_restorer(root, thesaurus=scorer.source.thesaurus, ngram=scorer.ngram)
-    return LexiconRestorer(scorer or build_scorer(root, config))

@@ -15,6 +15,7 @@ from repair.text.units import (
     sentences,
     words,
 )
+from repair.text.spans import overlaps
 
 __all__ = [
     "PARAGRAPH_RE",
@@ -27,4 +28,5 @@ __all__ = [
     "paragraphs",
     "sentences",
     "words",
+    "overlaps",
 ]

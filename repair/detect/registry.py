@@ -1,0 +1,65 @@
+"""Detector kinds by name. Adding a kind: write its module, add one entry here.
+
+Each entry builds a detector from the pipeline's shared resources (``Resources``: the models
+folder, thesaurus and n-gram counts). Loaders import their module when called, so that the
+CLI starts without loading torch for a kind it does not use.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from repair.errors import UnknownKindError
+from repair.resources.shared import Resources
+from repair.results import DetectionReport
+
+
+class Detector(Protocol):
+    """Scores paragraphs; spans and offsets refer to each paragraph."""
+
+    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]: ...
+
+
+def load_lexicon(resources: Resources) -> Detector:
+    from repair.detect.lexicon import LexiconDetector, build_scorer
+
+    return LexiconDetector(build_scorer(resources))
+
+
+def load_tagger(resources: Resources) -> Detector:
+    from repair.detect.tagger import load_tagger as load
+
+    return load(resources.root)
+
+
+def load_combined(resources: Resources) -> Detector:
+    from repair.detect.tagger import load_combined as load
+
+    return load(resources)
+
+
+def load_cascade(resources: Resources) -> Detector:
+    from repair.detect.tagger import load_cascade as load
+
+    return load(resources)
+
+
+# The CLI's --detector choices are these keys. "cascade" is the shipped default
+# (models/detector/MODEL_CARD.md says why); "lexicon" is the fast one for bulk cleaning.
+DETECTORS: dict[str, Callable[[Resources], Detector]] = {
+    "lexicon": load_lexicon,
+    "tagger": load_tagger,
+    "combined": load_combined,
+    "cascade": load_cascade,
+}
+
+
+def load_detector(kind: str, resources: Resources) -> Detector:
+    """Build the detector registered as ``kind``.
+
+    Raises:
+        UnknownKindError: ``kind`` is not a key of ``DETECTORS``.
+    """
+    if kind not in DETECTORS:
+        raise UnknownKindError("detector", kind, DETECTORS)
+    return DETECTORS[kind](resources)

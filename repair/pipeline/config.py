@@ -1,0 +1,44 @@
+"""The pipeline's settings: one frozen dataclass, validated when it is made."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repair.detect.registry import DETECTORS
+from repair.errors import UnknownKindError
+from repair.restore.registry import RESTORERS
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Knobs of the pipeline.
+
+    Args:
+        detector: detector kind, a key of ``repair.detect.registry.DETECTORS``. "cascade"
+            (the default) reads suspect paragraphs again with the trained tagger; "lexicon" is
+            faster on clean text and finds about half as much (models/detector/MODEL_CARD.md).
+        restorer: restorer kind, a key of ``repair.restore.registry.RESTORERS``.
+        threshold: passage score at or above which a passage counts as spun.
+        min_confidence: edits below this confidence are left out of the repair.
+        use_model: False gives glossary-only repair (``unspin fix --no-model``).
+        weak_spans: in a spun passage, the restorer also examines the detector's weak spans
+            (suspects below its reporting threshold).
+        weak_min_confidence: an edit that touches no reported span needs this confidence (the
+            detector doubted it, so the restorer must be surer than usual).
+
+    Raises:
+        UnknownKindError: ``detector`` or ``restorer`` is not registered.
+    """
+
+    detector: str = "cascade"
+    restorer: str = "seq2seq"
+    threshold: float = 0.5
+    min_confidence: float = 0.5
+    use_model: bool = True
+    weak_spans: bool = True
+    weak_min_confidence: float = 0.8
+
+    def __post_init__(self):
+        if self.detector not in DETECTORS:
+            raise UnknownKindError("detector", self.detector, DETECTORS)
+        if self.restorer not in RESTORERS:
+            raise UnknownKindError("restorer", self.restorer, RESTORERS)
