@@ -1,12 +1,11 @@
 """Where shipped models and local caches live.
 
 The shipped models sit in the repository's top-level ``models/`` folder; the package is
-installed in editable mode (see README), so they are found next to the package.
-``UNSPIN_MODELS`` points elsewhere (a copy of models/ on a server, a freshly trained set).
+installed in editable mode (see README), so they are found next to the package. The library
+never reads environment variables: the CLI turns ``UNSPIN_MODELS`` into ``--models``.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -14,18 +13,18 @@ REPO_ROOT = PACKAGE_DIR.parent
 
 
 def models_dir() -> Path:
-    """Folder holding tokenizer, thesaurus, glossary, n-gram statistics and model weights."""
-    return Path(os.environ.get("UNSPIN_MODELS", REPO_ROOT / "models"))
+    """Folder holding thesaurus, glossary, n-gram statistics and model weights."""
+    return REPO_ROOT / "models"
 
 
 def cache_dir() -> Path:
-    """Local, uncommitted folder for built datasets and training runs."""
-    return Path(os.environ.get("UNSPIN_CACHE", REPO_ROOT / ".cache"))
+    """Local, uncommitted folder for built datasets, training runs and the converted language model."""
+    return REPO_ROOT / ".cache"
 
 
 def shared_dir() -> Path:
     """The shared corpus and seeds, beside the checkout (absent on a bare clone)."""
-    return Path(os.environ.get("UNSPIN_SHARED", REPO_ROOT.parent / "shared"))
+    return REPO_ROOT.parent / "shared"
 
 
 def corpus_path(split: str = "train") -> Path:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 some input failed (others were still processed), 2 usag
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from repair import __version__
@@ -30,9 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def apply_environment(args: argparse.Namespace) -> argparse.Namespace:
+    """The one place that reads the environment: $UNSPIN_MODELS stands in for a missing --models."""
+    if getattr(args, "models", "") is None:
+        args.models = os.environ.get("UNSPIN_MODELS") or None
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = apply_environment(parser.parse_args(argv))
     try:
         return args.run(args)
     except KeyboardInterrupt:

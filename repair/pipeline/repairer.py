@@ -50,13 +50,13 @@ class TermFinders:
     def find(self, paragraph: str) -> list[Edit]:
         edits: list[Edit] = []
         for finder in self.finders:
-            edits += [e for e in finder.find(paragraph) if all(e.end <= o.start or e.start >= o.end for o in edits)]
+            edits += [e for e in finder.find(paragraph) if not any(textutil.overlaps(e.start, e.end, o.start, o.end) for o in edits)]
         return sorted(edits, key=lambda e: e.start)
 
 
 def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
     """Spans not already covered by an edit (the glossary has handled those)."""
-    return [s for s in spans if all(s.end <= e.start or s.start >= e.end for e in edits)]
+    return [s for s in spans if not any(textutil.overlaps(s.start, s.end, e.start, e.end) for e in edits)]
 
 
 class Repairer:
@@ -151,7 +151,7 @@ class Repairer:
 
     def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
         """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""
-        if any(edit.start < s.end and s.start < edit.end for s in reported):
+        if any(textutil.overlaps(edit.start, edit.end, s.start, s.end) for s in reported):
             return True
         return edit.confidence >= self.config.weak_min_confidence
 
