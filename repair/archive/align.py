@@ -22,7 +22,7 @@ from repair.text import Segment, Token, sentences, words
 MAX_BLOCK_WORDS = 8  # adjacent swaps merge: "company reported higher" -> "fellowship covered more superior"
 MAX_GAP_WORDS = 2  # a pure insertion/deletion this long or shorter ("will probably be")
 MIN_SENTENCE_MATCH = 0.34  # share of a sentence's words found in the source sentence to pair them
-MIN_IMMUTABLE_MATCH = 0.8  # share of a sentence's immutables that must align to restore in it
+MIN_IMMUTABLE_MATCH = 0.7  # share of a sentence's immutables that must align to restore in it
 
 DiffOp = Literal["replace", "insert", "delete", "unmatched"]
 

@@ -19,7 +19,12 @@ class ArchiveRepair:
     """What the archive did to a text: its edits and the paragraphs it found a source for."""
 
     edits: tuple[Edit, ...]
-    sourced: tuple[tuple[int, int], ...]  # (start, end) of each paragraph with a confident source
+    traces: tuple[ParagraphTrace, ...]
+
+    @property
+    def sourced(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each paragraph whose source was found: no other restorer should touch them."""
+        return tuple((t.start, t.end) for t in self.traces if t.source is not None)
 
 
 def edits_from_trace(trace: ParagraphTrace, min_confidence: float) -> list[Edit]:
@@ -27,7 +32,9 @@ def edits_from_trace(trace: ParagraphTrace, min_confidence: float) -> list[Edit]
     source = trace.source
     if source is None:
         return []
-    confidence = lambda diff: round(min(source.score, diff.confidence), 4)
+    # The weaker of the paragraph's evidence (how much of it the alignment explains) and the
+    # sentence's (how much of the source's skeleton of immutables it kept).
+    confidence = lambda diff: round(min(source.coverage, diff.confidence), 4)
     return [Edit(trace.start + d.start, trace.start + d.end, d.old, d.new, "archive", confidence(d))
             for d in source.diffs if d.restorable and confidence(d) >= min_confidence]
 
@@ -53,8 +60,7 @@ class ArchiveRestorer:
         """Edits for ``text`` and the spans of the paragraphs whose source was found."""
         traces = self.archive.trace_text(text)
         edits = [edit for trace in traces for edit in edits_from_trace(trace, self.min_confidence)]
-        sourced = tuple((t.start, t.end) for t in traces if t.source is not None)
-        return ArchiveRepair(tuple(sorted(edits, key=lambda e: (e.start, e.end))), sourced)
+        return ArchiveRepair(tuple(sorted(edits, key=lambda e: (e.start, e.end))), tuple(traces))
 
     def edits(self, text: str) -> list[Edit]:
         """Edits with whole-text character offsets, ``source="archive"``, sorted, non-overlapping."""

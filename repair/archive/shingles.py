@@ -75,13 +75,18 @@ def hash_shingle(words_: tuple[str, ...] | list[str]) -> int:
     return int.from_bytes(digest, "big") >> (48 - HASH_BITS)
 
 
-def shingle_set(sequence: list[str], k: int = SHINGLE_K) -> frozenset[int]:
-    """Hashes of the k-grams of ``sequence``; a sequence shorter than k is one shingle."""
+def shingle_hashes(sequence: list[str], k: int = SHINGLE_K) -> list[int]:
+    """Hashes of the k-grams of ``sequence`` in order; a sequence shorter than k is one shingle."""
     if not sequence:
-        return frozenset()
+        return []
     if len(sequence) < k:
-        return frozenset({hash_shingle(sequence)})
-    return frozenset(hash_shingle(sequence[i:i + k]) for i in range(len(sequence) - k + 1))
+        return [hash_shingle(sequence)]
+    return [hash_shingle(sequence[i:i + k]) for i in range(len(sequence) - k + 1)]
+
+
+def shingle_set(sequence: list[str], k: int = SHINGLE_K) -> frozenset[int]:
+    """The distinct hashes of ``shingle_hashes``."""
+    return frozenset(shingle_hashes(sequence, k))
 
 
 def fingerprint(text: str) -> Fingerprint:

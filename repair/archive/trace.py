@@ -1,23 +1,33 @@
-"""Finding a paragraph's source in the archive: shingle postings, then alignment.
+"""Finding a paragraph's source in the archive: shingle postings, then verification.
 
 For each paragraph of a text: look up its immutable shingles, count shared shingles per
-archive paragraph, score the few best candidates properly (how much of the paragraph's
-immutables the candidate contains) and align the best ones word by word. Over a whole
-text, the documents most paragraphs came from get a small bonus, and paragraphs without a
-confident source are compared with those documents' paragraphs directly: a copy usually
-comes from one or two articles, which rescues short or heavily garbled paragraphs.
+archive paragraph, rank candidates by how many of the paragraph's shingles one stretch of
+them holds, and verify the best few word by word:
+
+* ``score``: the share of the paragraph's content words (everything but the listed function
+  words) found in the candidate in order. A copy spun at rate 0.5 keeps about half of them
+  plus its names and numbers; an unrelated paragraph on the same subject keeps far fewer.
+* ``coverage``: the share of the paragraph's words that are either identical to the source's
+  or part of a swap the alignment can explain (a phrase-sized difference between shared
+  words, in a sentence that kept the source's skeleton of immutables). A spun copy is almost
+  entirely explained; a rewrite of the same story is not.
+
+A candidate is claimed as the source when both are high enough and it shares at least
+``min_shared`` shingles. Over a whole text, the documents most paragraphs came from get a
+small bonus, and paragraphs without a claimed source are compared with those documents'
+paragraphs directly: a copy usually comes from one or two articles.
 """
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from repair.archive.align import WordDiff, align_paragraphs, immutable_containment
-from repair.archive.shingles import Fingerprint, fingerprint
+from repair.archive.align import WordDiff, align_paragraphs, lcs_length
+from repair.archive.shingles import IMMUTABLE_WORDS, Fingerprint, fingerprint, shingle_hashes
 from repair.archive.store import IndexInfo, StoredParagraph, fetch_paragraphs, index_info, open_index, posting_lists
-from repair.text import paragraphs
+from repair.text import paragraphs, words
 
 
 @dataclass(frozen=True)
@@ -25,17 +35,21 @@ class TraceConfig:
     """Retrieval settings.
 
     Attributes:
-        candidates: archive paragraphs scored in full per paragraph (the most shared shingles).
+        candidates: archive paragraphs ranked by shingles per paragraph (most shared first).
+        verify: of those, how many are aligned word by word.
         report: candidates kept in a trace, best first.
-        min_score: score at which a candidate counts as the paragraph's source.
-        min_shared: shingles a candidate must share with the paragraph to be scored at all.
+        min_score: content-word share at which a candidate can be claimed as the source.
+        min_coverage: share of the paragraph the alignment must explain to claim a source.
+        min_shared: shingles a claimed source must share with the paragraph.
         posting_cap: shingles found in more archive paragraphs than this are ignored.
-        document_bonus: added to candidates from the documents the rest of the text came from.
+        document_bonus: added when ranking candidates from the text's main documents.
     """
 
-    candidates: int = 8
+    candidates: int = 20
+    verify: int = 4
     report: int = 3
-    min_score: float = 0.6
+    min_score: float = 0.3
+    min_coverage: float = 0.8
     min_shared: int = 2
     posting_cap: int = 2000
     document_bonus: float = 0.05
@@ -43,78 +57,107 @@ class TraceConfig:
 
 @dataclass(frozen=True)
 class SourceMatch:
-    """An archive paragraph a paragraph may have been copied from."""
+    """An archive paragraph a paragraph may have been copied from, verified word by word."""
 
     document: str
     number: int
     paragraph_id: int
     score: float
+    coverage: float
     shared: int
     text: str
     diffs: tuple[WordDiff, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"document": self.document, "paragraph": self.number, "score": self.score, "shared_shingles": self.shared,
-                "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
+        return {"document": self.document, "paragraph": self.number, "score": self.score, "coverage": self.coverage,
+                "shared_shingles": self.shared, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
 
 
 @dataclass(frozen=True)
 class ParagraphTrace:
-    """A paragraph of the traced text (offsets into that text) and its source candidates."""
+    """A paragraph of the traced text (offsets into that text) and its source candidates.
+
+    ``source`` is the first candidate when it passed the claim test, else None.
+    """
 
     number: int
     start: int
     end: int
     text: str
     candidates: tuple[SourceMatch, ...] = ()
-    min_score: float = TraceConfig.min_score
-    min_shared: int = TraceConfig.min_shared
+    claimed: bool = False
 
     @property
     def source(self) -> SourceMatch | None:
-        """The best candidate if it is confident enough to be called the source.
-
-        It needs ``min_shared`` shingles too: a headline of three function words is "contained"
-        in most paragraphs, and only shared runs of immutables are evidence of copying.
-        """
-        if self.candidates and is_claim(self.candidates[0], self.min_score, self.min_shared):
-            return self.candidates[0]
-        return None
+        return self.candidates[0] if self.claimed and self.candidates else None
 
     def to_dict(self) -> dict:
+        source = self.source
         return {"paragraph": self.number, "start": self.start, "end": self.end, "text": self.text,
-                "source": None if self.source is None else {"document": self.source.document,
-                                                             "paragraph": self.source.number},
+                "source": None if source is None else {"document": source.document, "paragraph": source.number,
+                                                       "score": source.score},
                 "candidates": [c.to_dict() for c in self.candidates]}
 
 
-def is_claim(candidate: SourceMatch | "_Scored", min_score: float, min_shared: int) -> bool:
-    """Whether a candidate is confident enough to be called the source."""
-    return candidate.score >= min_score and candidate.shared >= min_shared
-
-
 @dataclass(frozen=True)
-class _Scored:
+class Ranked:
+    """A candidate after the shingle stage: windowed shingle containment and shared count."""
+
     row: StoredParagraph
-    score: float
+    shingle_score: float
     shared: int
 
 
-def score_candidate(query: str | Fingerprint, candidate: str) -> tuple[float, int]:
-    """(score, shared shingles) of an archive paragraph as the source of ``query``.
+def content_words(text: str) -> list[str]:
+    return [t.text.lower() for t in words(text) if t.text.lower() not in IMMUTABLE_WORDS]
 
-    The score is the share of the query's immutables the candidate holds: the larger of
-    shingle containment (robust to reordered sentences) and in-order containment of the
-    immutable words (robust to short paragraphs, where one lost shingle is a large share).
+
+def shingle_score(query: Fingerprint, candidate: str) -> tuple[float, int]:
+    """(score, shared) for the stretch of ``candidate`` holding most of the query's shingles.
+
+    Containment, so that half of a split paragraph still finds its source, but local, so that
+    a very long paragraph holding the query's common shingles scattered over its length
+    does not.
     """
-    q = fingerprint(query) if isinstance(query, str) else query
-    c = fingerprint(candidate)
-    if not q.shingles:
+    if not query.shingles:
         return 0.0, 0
-    shared = len(q.shingles & c.shingles)
-    q_words = [q.tokens[i].text.lower() for i in q.immutable]
-    c_words = [c.tokens[i].text.lower() for i in c.immutable]
-    return round(max(shared / len(q.shingles), immutable_containment(q_words, c_words)), 4), shared
+    c = fingerprint(candidate)
+    sequence = [c.tokens[i].text.lower() for i in c.immutable]
+    hits = [(i, h) for i, h in enumerate(shingle_hashes(sequence)) if h in query.shingles]
+    shared = best_window(hits, len(query.immutable) + max(3, len(query.immutable) // 4))
+    return round(shared / len(query.shingles), 4), shared
+
+
+def best_window(hits: list[tuple[int, int]], width: int) -> int:
+    """Most distinct hashes among ``(position, hash)`` hits within any ``width`` positions."""
+    best, start = 0, 0
+    inside: Counter[int] = Counter()
+    for position, value in hits:
+        inside[value] += 1
+        while hits[start][0] <= position - width:
+            old = hits[start][1]
+            inside[old] -= 1
+            if not inside[old]:
+                del inside[old]
+            start += 1
+        best = max(best, len(inside))
+    return best
+
+
+def coverage(paragraph: str, diffs: tuple[WordDiff, ...]) -> float:
+    """Share of the paragraph's words that are identical to the source's or restorable swaps."""
+    total = len(words(paragraph))
+    unexplained = sum(len(words(d.old)) for d in diffs if not d.restorable)
+    return round(1.0 - unexplained / total, 4) if total else 0.0
+
+
+def verify(paragraph: str, ranked: Ranked) -> SourceMatch:
+    """Align a candidate with the paragraph and score it (see the module docstring)."""
+    mine, theirs = content_words(paragraph), content_words(ranked.row.text)
+    score = round(lcs_length(mine, theirs) / len(mine), 4) if mine else 0.0
+    diffs = align_paragraphs(paragraph, ranked.row.text)
+    row = ranked.row
+    return SourceMatch(row.document, row.number, row.id, score, coverage(paragraph, diffs), ranked.shared, row.text, diffs)
 
 
 class Archive:
@@ -148,69 +191,72 @@ class Archive:
     def info(self) -> IndexInfo:
         return index_info(self.connection, self.path)
 
-    def candidates(self, paragraph: str) -> list[_Scored]:
-        """Archive paragraphs sharing shingles with ``paragraph``, scored, best first."""
-        shingles = sorted(fingerprint(paragraph).shingles)
-        votes: Counter[int] = Counter()
-        for ids in posting_lists(self.connection, shingles, self.config.posting_cap):
-            votes.update(ids)
-        needed = min(self.config.min_shared, len(shingles))
-        top = [pid for pid, n in votes.most_common(self.config.candidates) if n >= needed]
-        return self._score(paragraph, top)
+    def is_claim(self, match: SourceMatch) -> bool:
+        """Whether a verified candidate is confident enough to be called the source."""
+        c = self.config
+        return match.score >= c.min_score and match.coverage >= c.min_coverage and match.shared >= c.min_shared
 
-    def _score(self, paragraph: str, ids: list[int]) -> list[_Scored]:
-        rows = fetch_paragraphs(self.connection, ids)
+    def rank(self, paragraph: str, ids: list[int] | None = None) -> list[Ranked]:
+        """Candidates by windowed shingle containment: from the postings, or among ``ids``."""
         query = fingerprint(paragraph)
-        scored = []
-        for pid in ids:
-            score, shared = score_candidate(query, rows[pid].text)
-            scored.append(_Scored(rows[pid], score, shared))
-        return sorted(scored, key=lambda s: (-s.score, -s.shared, s.row.id))
+        if ids is None:
+            ids = self._posting_candidates(query)
+        rows = fetch_paragraphs(self.connection, ids)
+        ranked = [Ranked(rows[i], *shingle_score(query, rows[i].text)) for i in ids]
+        ranked = [r for r in ranked if r.shared > 0]
+        return sorted(ranked, key=lambda r: (-r.shingle_score, -r.shared, r.row.id))
 
-    def document_paragraphs(self, name: str) -> list[int]:
-        rows = self.connection.execute(
-            "SELECT p.id FROM paragraphs p JOIN documents d ON d.id = p.document WHERE d.name = ? ORDER BY p.number",
-            (name,))
-        return [row[0] for row in rows]
+    def _posting_candidates(self, query: Fingerprint) -> list[int]:
+        votes: Counter[int] = Counter()
+        for ids in posting_lists(self.connection, sorted(query.shingles), self.config.posting_cap):
+            votes.update(ids)
+        return [pid for pid, _ in votes.most_common(self.config.candidates)]
 
-    def trace_paragraph(self, paragraph: str) -> tuple[SourceMatch, ...]:
-        """Source candidates of one paragraph, best first, with word diffs for each."""
-        return self._matches(paragraph, self.candidates(paragraph))
+    def verified(self, paragraph: str, ranked: list[Ranked]) -> list[SourceMatch]:
+        """The best ``verify`` candidates aligned and scored, claimable ones first."""
+        matches = [verify(paragraph, r) for r in ranked[: self.config.verify]]
+        return sorted(matches, key=lambda m: (not self.is_claim(m), -m.score, -m.coverage, m.paragraph_id))
 
-    def _matches(self, paragraph: str, scored: list[_Scored]) -> tuple[SourceMatch, ...]:
-        kept = scored[: self.config.report]
-        return tuple(SourceMatch(s.row.document, s.row.number, s.row.id, s.score, s.shared, s.row.text,
-                                 align_paragraphs(paragraph, s.row.text)) for s in kept)
+    def trace_paragraph(self, paragraph: str) -> ParagraphTrace:
+        """Source candidates of one paragraph on its own (no document context)."""
+        matches = self.verified(paragraph, self.rank(paragraph))
+        return self._trace(1, 0, paragraph, matches)
+
+    def _trace(self, number: int, start: int, text: str, matches: list[SourceMatch]) -> ParagraphTrace:
+        kept = tuple(matches[: self.config.report])
+        return ParagraphTrace(number, start, start + len(text), text, kept, bool(kept) and self.is_claim(kept[0]))
 
     def trace_text(self, text: str) -> list[ParagraphTrace]:
         """Trace every paragraph (non-empty line) of ``text``; offsets are into ``text``."""
         segments = [s for s in paragraphs(text) if s.text.strip()]
-        first = [self.candidates(s.text) for s in segments]
+        first = [self.verified(s.text, self.rank(s.text)) for s in segments]
         documents = self._main_documents(first)
         traces = []
-        for number, (segment, scored) in enumerate(zip(segments, first), start=1):
-            scored = self._rerank(segment.text, scored, documents)
-            traces.append(ParagraphTrace(number, segment.start, segment.end, segment.text,
-                                         self._matches(segment.text, scored), self.config.min_score,
-                                         self.config.min_shared))
+        for number, (segment, matches) in enumerate(zip(segments, first), start=1):
+            matches = self._with_documents(segment.text, matches, documents)
+            traces.append(self._trace(number, segment.start, segment.text, matches))
         return traces
 
-    def _main_documents(self, first: list[list[_Scored]]) -> list[str]:
-        """Documents that are the confident source of at least two paragraphs (or the only one)."""
-        votes = Counter(s[0].row.document for s in first if s and self._claim(s[0]))
+    def _main_documents(self, first: list[list[SourceMatch]]) -> list[str]:
+        """Documents that are the claimed source of at least two paragraphs (or the only one)."""
+        votes = Counter(m[0].document for m in first if m and self.is_claim(m[0]))
         needed = 2 if sum(votes.values()) > 1 else 1
         return [name for name, n in votes.most_common(3) if n >= needed]
 
-    def _claim(self, scored: _Scored) -> bool:
-        return is_claim(scored, self.config.min_score, self.config.min_shared)
-
-    def _rerank(self, paragraph: str, scored: list[_Scored], documents: list[str]) -> list[_Scored]:
+    def _with_documents(self, paragraph: str, matches: list[SourceMatch], documents: list[str]) -> list[SourceMatch]:
+        """Rerank with the main documents' bonus; search them directly when nothing was claimed."""
         if not documents:
-            return scored
-        if not scored or not self._claim(scored[0]):
-            seen = {s.row.id for s in scored}
-            extra = [pid for name in documents for pid in self.document_paragraphs(name) if pid not in seen]
-            scored = scored + self._score(paragraph, extra)
+            return matches
+        if not matches or not self.is_claim(matches[0]):
+            seen = {m.paragraph_id for m in matches}
+            ids = [pid for name in documents for pid in self._document_paragraphs(name) if pid not in seen]
+            matches = matches + self.verified(paragraph, self.rank(paragraph, ids))
         bonus = self.config.document_bonus
-        key = lambda s: -(s.score + (bonus if s.row.document in documents else 0.0))
-        return sorted(scored, key=lambda s: (key(s), -s.shared, s.row.id))
+        return sorted(matches, key=lambda m: (not self.is_claim(m), -(m.score + (bonus if m.document in documents else 0.0)),
+                                              -m.coverage, m.paragraph_id))
+
+    def _document_paragraphs(self, name: str) -> list[int]:
+        rows = self.connection.execute(
+            "SELECT p.id FROM paragraphs p JOIN documents d ON d.id = p.document WHERE d.name = ? ORDER BY p.number",
+            (name,))
+        return [row[0] for row in rows]

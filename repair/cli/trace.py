@@ -13,10 +13,12 @@ from pathlib import Path
 from repair.archive import Archive, ParagraphTrace, TraceConfig
 from repair.errors import InputError, UnspinError
 
-EPILOG = """text output, per paragraph: its number, the source document and paragraph with the
-score (share of the paragraph's immutables found in the source; a source is claimed at
---min-score or more), then the word differences: 'old -> new' marks a swap restoration would
-undo, '(kept)' a difference it leaves alone (copier's own change, number, long rewrite).
+EPILOG = """text output, per paragraph: its number, the source document and paragraph with its
+score (share of the paragraph's content words found in order in the source) and coverage
+(share of its words identical to the source's or explained as a spinner's swap); a source is
+claimed at --min-score and --min-coverage. Then the word differences: 'old -> new' marks a
+swap restoration would undo, '(kept)' a difference it leaves alone (the copier's own change, a
+number, a long rewrite).
 JSON output: one object per input, {"path", "paragraphs": [{"paragraph", "start", "end", "text",
 "source", "candidates": [{"document", "paragraph", "score", "diffs": [...]}]}]}.
 
@@ -38,6 +40,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text", help="readable text (default) or JSON lines")
     parser.add_argument("--top", type=int, default=TraceConfig.report, help="candidates listed per paragraph (default %(default)s)")
     parser.add_argument("--min-score", type=float, default=TraceConfig.min_score, help="score at which a candidate is claimed as the source (default %(default)s)")
+    parser.add_argument("--min-coverage", type=float, default=TraceConfig.min_coverage, help="coverage needed to claim a source (default %(default)s)")
     parser.add_argument("-o", "--output", default="-", help="output file ('-' = stdout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
@@ -46,11 +49,11 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    if args.top < 1 or not 0.0 <= args.min_score <= 1.0:
-        raise UnspinError("--top must be at least 1 and --min-score between 0 and 1")
+    if args.top < 1 or not (0.0 <= args.min_score <= 1.0 and 0.0 <= args.min_coverage <= 1.0):
+        raise UnspinError("--top must be at least 1, --min-score and --min-coverage between 0 and 1")
     if "-" in args.inputs and len(args.inputs) > 1:
         raise UnspinError("'-' (stdin) cannot be combined with other inputs")
-    config = replace(TraceConfig(), report=args.top, min_score=args.min_score)
+    config = replace(TraceConfig(), report=args.top, min_score=args.min_score, min_coverage=args.min_coverage)
     failed = 0
     with Archive.open(args.index, config) as archive, _open_output(args.output) as out:
         for name in tqdm(args.inputs, unit="file", desc="unspin trace", file=sys.stderr,
@@ -103,9 +106,9 @@ def _paragraph_lines(trace: ParagraphTrace) -> list[str]:
     if source is None:
         best = f" (best {trace.candidates[0].document} ¶{trace.candidates[0].number}, score {trace.candidates[0].score:.2f})" if trace.candidates else ""
         return lines + [f"      no source found{best}"]
-    lines.append(f"      <- {source.document} ¶{source.number}  score {source.score:.2f}")
-    restored = [f"{d.old or '^'} -> {d.new or '(delete)'}" for d in source.diffs if d.restorable]
-    kept = [f"{d.op} {(d.old or d.new)!r}" for d in source.diffs if not d.restorable]
+    lines.append(f"      <- {source.document} ¶{source.number}  score {source.score:.2f}, coverage {source.coverage:.2f}")
+    restored = [f"{d.old.strip() or '^'} -> {d.new.strip() or '(delete)'}" for d in source.diffs if d.restorable]
+    kept = [f"{d.op} {(d.old or d.new).strip()!r}" for d in source.diffs if not d.restorable]
     if restored:
         lines.append("      swaps: " + "; ".join(restored))
     if kept:
