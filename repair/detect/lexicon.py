@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from repair.detect.candidates import SOURCES, Candidate, CandidateSource
 from repair.resources.ngram import BOS, UNK, NgramModel, Token, tokenize
 from repair.resources.shared import Resources
 from repair.results import DetectionReport, Span
+from repair.text import overlaps
 
 CALIBRATION_FILE = "calibration.json"
 PUNCT = frozenset({".", ","})
-# Thesaurus sources a candidate original may come from. Two-hop synonyms are too loose to
-# restore from, and corpus neighbours ("distrib") are by construction words that fit the same
-# contexts, so the n-gram comparison cannot tell them from the original: in clean text they
-# produce confident false edits ("shirked" -> "returned"). A trained detector may use both.
-SOURCES = ("phrase", "wordnet", "mythes", "similar", "related")
 FEATURES = (
     "ctx_gain", "freq_gain", "log_prior", "orig_unseen", "cand_seen", "capital", "multiword", "orig_log_freq",
     "log_candidates", "bias",
@@ -97,19 +93,6 @@ class Calibration:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A possible original ``replacement`` for tokens ``[first, last)`` of a paragraph."""
-
-    first: int
-    last: int
-    start: int
-    end: int
-    text: str
-    replacement: str
-    prior: float
-
-
-@dataclass(frozen=True)
 class Scored:
     """A candidate with its n-gram gain, features and logit of being the original."""
 
@@ -146,46 +129,6 @@ def sigmoid(x: float) -> float:
 def logit(p: float) -> float:
     p = min(max(p, 1e-9), 1 - 1e-9)
     return math.log(p / (1 - p))
-
-
-class CandidateSource:
-    """Possible originals of a (lower-case) word or phrase, inflected like it (``Thesaurus.originals``).
-
-    Function words are only undone through phrase rewrites, as spinners only change them that
-    way. Answers are memoised per instance (bounded): they depend only on the thesaurus.
-    """
-
-    def __init__(self, thesaurus, limit: int, function_words: frozenset[str] = frozenset(), sources: Sequence[str] = SOURCES):
-        self.thesaurus = thesaurus
-        self.limit = limit
-        self.function_words = function_words
-        self.sources = tuple(sources)
-        self._memo: dict[str, list[tuple[str, float]]] = {}
-
-    def originals(self, phrase: str) -> list[tuple[str, float]]:
-        """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
-        found = self._memo.get(phrase)
-        if found is None:
-            found = self._lookup(phrase)
-            if len(self._memo) < 500_000:
-                self._memo[phrase] = found
-        return found
-
-    def _lookup(self, phrase: str) -> list[tuple[str, float]]:
-        # Most word pairs and triples are no thesaurus entry; skip the inflection analysis.
-        if " " in phrase and not self.thesaurus.sources_of(phrase) and not self._inflected_phrase(phrase):
-            return []
-        only_phrase = phrase in self.function_words
-        return [
-            (o.text.lower(), o.weight)
-            for o in self.thesaurus.originals(phrase, sources=self.sources)
-            if o.text.lower() != phrase and (o.source == "phrase" or not only_phrase)
-        ][: self.limit]
-
-    def _inflected_phrase(self, phrase: str) -> bool:
-        """A verb phrase whose first word is inflected ("took care of" -> "take care of")."""
-        first, _, rest = phrase.partition(" ")
-        return any(self.thesaurus.sources_of(f"{lemma} {rest}") for lemma, _ in self.thesaurus.inflector.analyses(first))
 
 
 @dataclass(frozen=True, eq=False)
@@ -390,7 +333,7 @@ class LexiconScorer:
         for j in np.argsort(-llr, kind="stable"):
             i = int(best[j])
             lo, hi = int(scored.first[i]), int(scored.last[i])
-            if all(hi <= a or lo >= b for a, b in taken):
+            if not any(overlaps(lo, hi, a, b) for a, b in taken):
                 taken.append((lo, hi))
                 verdict = Scored(scored.candidate(i), float(scored.gains[i]), tuple(scored.features[i].tolist()), float(logits[i]))
                 chosen.append((float(llr[j]), verdict, float(shares[j])))
@@ -448,13 +391,9 @@ def reason(verdict: SpanVerdict) -> str:
     )
 
 
-def count_words(paragraph: str) -> int:
-    return sum(1 for t in tokenize(paragraph) if t.norm not in PUNCT)
-
-
 @dataclass
 class LexiconDetector:
-    """Detector: n-gram-scored spinner-synonym lexicon (see module docstring)."""
+    """Detector kind "lexicon": n-gram-scored spinner-synonym lexicon (see module docstring)."""
 
     scorer: LexiconScorer
     config: LexiconConfig = field(default_factory=LexiconConfig)
@@ -464,6 +403,7 @@ class LexiconDetector:
         return [self.report(self.scorer.analyse(p)) for p in paragraphs]
 
     def report(self, analysis: Analysis) -> DetectionReport:
+        """The report of one analysed paragraph: spans at the span threshold, weaker ones as weak spans."""
         spans = tuple(
             Span(v.best.candidate.start, v.best.candidate.end, v.best.candidate.text, round(v.prob, 4), reason(v))
             for v in analysis.verdicts
@@ -503,3 +443,8 @@ def build_scorer(resources: Resources, config: LexiconConfig = LexiconConfig(), 
     source = CandidateSource(resources.thesaurus, config.max_candidates, FUNCTION_WORDS, config.sources)
     calibration = calibration or Calibration.load(resources.root / "ngram")
     return LexiconScorer(resources.ngram, source, calibration, config)
+
+
+def load_lexicon(resources: Resources) -> LexiconDetector:
+    """The lexicon detector over the shared resources; registered as the "lexicon" detector kind."""
+    return LexiconDetector(build_scorer(resources))

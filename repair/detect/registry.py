@@ -1,8 +1,13 @@
 """Detector kinds by name. Adding a kind: write its module, add one entry here.
 
 Each entry builds a detector from the pipeline's shared resources (``Resources``: the models
-folder, thesaurus and n-gram counts). Loaders import their module when called, so that the
+folder, thesaurus and n-gram counts); a detector reads nothing else from disk but its own
+model folder under ``resources.root``. Loaders import their module when called, so that the
 CLI starts without loading torch for a kind it does not use.
+
+The kinds, from fast to thorough: "lexicon" (``repair.detect.lexicon``), "tagger"
+(``repair.detect.tagger``), "combined" (tagger + lexicon, ``repair.detect.fusion``) and
+"cascade" (lexicon, then combined on suspect paragraphs, ``repair.detect.cascade``).
 """
 from __future__ import annotations
 
@@ -21,27 +26,27 @@ class Detector(Protocol):
 
 
 def load_lexicon(resources: Resources) -> Detector:
-    from repair.detect.lexicon import LexiconDetector, build_scorer
+    from repair.detect.lexicon import load_lexicon
 
-    return LexiconDetector(build_scorer(resources))
+    return load_lexicon(resources)
 
 
 def load_tagger(resources: Resources) -> Detector:
-    from repair.detect.tagger import load_tagger as load
+    from repair.detect.tagger import load_tagger
 
-    return load(resources.root)
+    return load_tagger(resources)
 
 
 def load_combined(resources: Resources) -> Detector:
-    from repair.detect.tagger import load_combined as load
+    from repair.detect.fusion import load_combined
 
-    return load(resources)
+    return load_combined(resources)
 
 
 def load_cascade(resources: Resources) -> Detector:
-    from repair.detect.tagger import load_cascade as load
+    from repair.detect.cascade import load_cascade
 
-    return load(resources)
+    return load_cascade(resources)
 
 
 # The CLI's --detector choices are these keys. "cascade" is the shipped default

@@ -1,0 +1,71 @@
+"""Candidate originals: which words a spinner could have replaced by a given word or phrase.
+
+The lexicon detector (``repair.detect.lexicon``) scores every candidate this module proposes
+against the corpus n-gram counts; the thesaurus (``repair.resources.thesaurus``) is the only
+source of candidates, read through the shared ``Resources``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from repair.resources.thesaurus import Thesaurus
+
+# Thesaurus sources a candidate original may come from. Two-hop synonyms are too loose to
+# restore from, and corpus neighbours ("distrib") are by construction words that fit the same
+# contexts, so the n-gram comparison cannot tell them from the original: in clean text they
+# produce confident false edits ("shirked" -> "returned"). A trained detector may use both.
+SOURCES = ("phrase", "wordnet", "mythes", "similar", "related")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible original ``replacement`` for tokens ``[first, last)`` of a paragraph."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    text: str
+    replacement: str
+    prior: float
+
+
+class CandidateSource:
+    """Possible originals of a (lower-case) word or phrase, inflected like it (``Thesaurus.originals``).
+
+    Function words are only undone through phrase rewrites, as spinners only change them that
+    way. Answers are memoised per instance (bounded): they depend only on the thesaurus.
+    """
+
+    def __init__(self, thesaurus: Thesaurus, limit: int, function_words: frozenset[str] = frozenset(), sources: Sequence[str] = SOURCES):
+        self.thesaurus = thesaurus
+        self.limit = limit
+        self.function_words = function_words
+        self.sources = tuple(sources)
+        self._memo: dict[str, list[tuple[str, float]]] = {}
+
+    def originals(self, phrase: str) -> list[tuple[str, float]]:
+        """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
+        found = self._memo.get(phrase)
+        if found is None:
+            found = self._lookup(phrase)
+            if len(self._memo) < 500_000:
+                self._memo[phrase] = found
+        return found
+
+    def _lookup(self, phrase: str) -> list[tuple[str, float]]:
+        # Most word pairs and triples are no thesaurus entry; skip the inflection analysis.
+        if " " in phrase and not self.thesaurus.sources_of(phrase) and not self._inflected_phrase(phrase):
+            return []
+        only_phrase = phrase in self.function_words
+        return [
+            (o.text.lower(), o.weight)
+            for o in self.thesaurus.originals(phrase, sources=self.sources)
+            if o.text.lower() != phrase and (o.source == "phrase" or not only_phrase)
+        ][: self.limit]
+
+    def _inflected_phrase(self, phrase: str) -> bool:
+        """A verb phrase whose first word is inflected ("took care of" -> "take care of")."""
+        first, _, rest = phrase.partition(" ")
+        return any(self.thesaurus.sources_of(f"{lemma} {rest}") for lemma, _ in self.thesaurus.inflector.analyses(first))
