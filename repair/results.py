@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-EditSource = Literal["glossary", "model", "lexicon", "archive"]
+# Where an edit came from: the term glossary, the restorer model, the corpus-statistics
+# restorer, a source found in an archive, or the document's own substitution map.
+EditSource = Literal["glossary", "model", "lexicon", "archive", "document"]
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,19 @@ class DetectionReport:
     threshold: float = 0.5
     words: int = 0
     weak_spans: tuple[Span, ...] = ()
+    gated: bool = False
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "score": self.score,
             "spun": self.spun,
             "threshold": self.threshold,
             "words": self.words,
             "spans": [span.to_dict() for span in self.spans],
         }
+        if self.gated:
+            data["gated"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,36 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class MapEntry:
+    """One line of a document's inferred substitution map: ``old`` was restored as ``new``.
+
+    Attributes:
+        old: the spun wording (lower case).
+        new: what it was restored to (lower case).
+        count: edits in the document that made this replacement.
+        confidence: pooled confidence of those edits (``repair.document.profile``).
+    """
+
+    old: str
+    new: str
+    count: int
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.old} -> {self.new} x{self.count}, {self.confidence:.2f}"
+
+
+@dataclass(frozen=True)
 class RepairResult:
-    """Repaired text and the edits that produced it from the input."""
+    """Repaired text, the edits that produced it from the input, and the document's substitution map."""
 
     text: str
     edits: tuple[Edit, ...] = ()
     detection: DetectionReport | None = None
+    substitution_map: tuple[MapEntry, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -85,4 +115,5 @@ class RepairResult:
             "text": self.text,
             "edits": [edit.to_dict() for edit in self.edits],
             "detection": self.detection.to_dict() if self.detection else None,
+            "substitution_map": [entry.to_dict() for entry in self.substitution_map],
         }

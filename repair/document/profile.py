@@ -12,36 +12,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from repair.results import Edit
+from repair.results import Edit, MapEntry
 from repair.text import match_case, overlaps
 
 # Sources whose edits describe the spinner's map (titles and acronyms are term repairs, not swaps).
 MAP_SOURCES = frozenset({"model", "lexicon", "glossary", "document"})
-
-
-@dataclass(frozen=True)
-class MapEntry:
-    """One line of a document's substitution map: ``old`` was restored as ``new``.
-
-    Attributes:
-        old: the spun wording (lower case).
-        new: what it was restored to (lower case).
-        count: edits in the document that made this replacement.
-        confidence: pooled confidence, 1 - prod(1 - c) over those edits, capped at 0.99.
-    """
-
-    old: str
-    new: str
-    count: int
-    confidence: float
-
-    def to_dict(self) -> dict:
-        return {"old": self.old, "new": self.new, "count": self.count, "confidence": self.confidence}
-
-    def __str__(self) -> str:
-        return f"{self.old} -> {self.new} x{self.count}, {self.confidence:.2f}"
 
 
 def pooled_confidence(confidences: Sequence[float]) -> float:

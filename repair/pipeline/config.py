@@ -24,6 +24,11 @@ class RepairConfig:
             (suspects below its reporting threshold).
         weak_min_confidence: an edit that touches no reported span needs this confidence (the
             detector doubted it, so the restorer must be surer than usual).
+        document_gate: documents the gate (``repair.document.gate``) calls clean skip the
+            detector and restorer; short documents always go to the paragraph detector.
+        repeat_confidence: in a spun document, a substitution-map entry with at least this
+            pooled confidence is applied to every repeat of its word (``repair.document.profile``);
+            None decides each occurrence alone.
 
     Raises:
         UnknownKindError: ``detector`` or ``restorer`` is not registered.
@@ -36,6 +41,8 @@ class RepairConfig:
     use_model: bool = True
     weak_spans: bool = True
     weak_min_confidence: float = 0.8
+    document_gate: bool = False
+    repeat_confidence: float | None = None
 
     def __post_init__(self):
         if self.detector not in DETECTORS:

@@ -16,6 +16,8 @@ from repair import text as textutil
 from repair.glossary.acronyms import propagate_acronyms
 from repair.merge.edits import apply_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
+from repair.document.gate import DocumentGate
+from repair.document.profile import extend_to_repeats, substitution_map
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
@@ -38,7 +40,9 @@ def combine_reports(
         weak.extend(replace(s, start=s.start + segment.start, end=s.end + segment.start) for s in report.weak_spans)
     score = max((r.score for r in reports), default=0.0)
     words = sum(r.words for r in reports)
-    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words, weak_spans=tuple(weak))
+    gated = bool(reports) and all(r.gated for r in reports)
+    return DetectionReport(score=score, spun=score >= threshold, spans=tuple(spans), threshold=threshold, words=words,
+                           weak_spans=tuple(weak), gated=gated)
 
 
 class TermFinders:
@@ -68,11 +72,13 @@ class Repairer:
         detector: Detector,
         glossary: TermFinder,
         restorers: Sequence[Restorer] = (),
+        gate: DocumentGate | None = None,
         config: RepairConfig = RepairConfig(),
     ):
         self.detector = detector
         self.glossary = glossary
         self.restorers = list(restorers)
+        self.gate = gate
         self.config = config
 
     @classmethod
@@ -100,20 +106,34 @@ class Repairer:
         titles = resources.root / "glossary" / TITLES_FILE
         if titles.is_file():  # optional: models folders built before it existed still load
             finders.append(TitleIndex.load(titles))
-        return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, config=config)
+        gate = DocumentGate.load(resources.root, resources.ngram) if config.document_gate else None
+        return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, config=config)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model)."""
         config = replace(self.config, **changes)
         restorers = self.restorers if config.use_model else []
-        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, config=config)
+        gate = self.gate if config.document_gate else None
+        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate, config=config)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
         segments = textutil.paragraphs(text)
-        reports = self.detector.detect_batch([s.text for s in segments])
-        reports = [self._with_threshold(r) for r in reports]
-        return combine_reports(reports, segments, self.config.threshold)
+        return combine_reports(self.detect_paragraphs([text], [segments])[0], segments, self.config.threshold)
+
+    def detect_paragraphs(self, texts: Sequence[str], segments_per_text: Sequence[Sequence[textutil.Segment]]) -> list[list[DetectionReport]]:
+        """One report per paragraph of each text, all paragraphs batched through the detector.
+
+        A document the gate calls clean skips the detector: its paragraphs get a clean report
+        marked ``gated`` (the glossary still reads them).
+        """
+        passed = [self.gate is None or self.gate.judge(text).passed for text in texts]
+        flat = [s.text for segments, ok in zip(segments_per_text, passed) if ok for s in segments]
+        reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
+        return [
+            [next(reports) if ok else self._gated_report(s.text) for s in segments]
+            for segments, ok in zip(segments_per_text, passed)
+        ]
 
     def repair(self, text: str) -> RepairResult:
         """Repaired text plus every edit (offsets into ``text``); clean text comes back identical."""
@@ -122,11 +142,9 @@ class Repairer:
     def repair_batch(self, texts: Sequence[str]) -> list[RepairResult]:
         """Repair several texts, batching all their paragraphs through the detector at once."""
         segments_per_text = [textutil.paragraphs(t) for t in texts]
-        flat = [s.text for segments in segments_per_text for s in segments]
-        reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
+        reports_per_text = self.detect_paragraphs(texts, segments_per_text)
         results = []
-        for text, segments in zip(texts, segments_per_text):
-            paragraph_reports = [next(reports) for _ in segments]
+        for text, segments, paragraph_reports in zip(texts, segments_per_text, reports_per_text):
             per_paragraph = [self.repair_paragraph(s.text, r) for s, r in zip(segments, paragraph_reports)]
             per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
             edits: list[Edit] = []
@@ -134,7 +152,11 @@ class Repairer:
                 kept = [e for e in paragraph_edits if e.confidence >= self.config.min_confidence]
                 edits.extend(shift_edits(kept, segment.start))
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
-            results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection))
+            if detection.spun and self.config.repeat_confidence is not None:
+                # One substitution map per document: a confident decision reaches every repeat.
+                edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence)], key=lambda e: e.start)
+            results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
+                                        substitution_map=substitution_map(edits)))
         return results
 
     def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
@@ -154,6 +176,9 @@ class Repairer:
         if any(textutil.overlaps(edit.start, edit.end, s.start, s.end) for s in reported):
             return True
         return edit.confidence >= self.config.weak_min_confidence
+
+    def _gated_report(self, paragraph: str) -> DetectionReport:
+        return DetectionReport(score=0.0, spun=False, threshold=self.config.threshold, words=textutil.count_words(paragraph), gated=True)
 
     def _with_threshold(self, report: DetectionReport) -> DetectionReport:
         return replace(report, threshold=self.config.threshold, spun=report.score >= self.config.threshold)
