@@ -3,8 +3,9 @@
 
 Every line-up runs the whole pipeline (detector spans, glossary, restorers, merge) on the same
 pairs, so the differences come from the restorers alone; one more line-up, "model, lexicon
-detector", swaps the default detector for the lexicon one to show what the detector adds. Used to choose the shipped default
-(`repair.restore.lexicon.load_restorer`) and the merge rule; prints one row per line-up.
+detector", swaps the default detector for the lexicon one to show what the detector adds. Used to
+choose the shipped default restorer kind (``RepairConfig.restorer``, a key of
+``repair.restore.registry.RESTORERS``) and the merge rule; prints one row per line-up.
 
 Usage:
     python scripts/compare_restorers.py [--suite synthetic] [--limit N] [--json out.json]
@@ -18,41 +19,49 @@ import sys
 import time
 from pathlib import Path
 
-from repair.evaluate import harness as ev
-from repair.detect.lexicon import LexiconDetector, load_detector
+from repair import evaluate as ev
+from repair.detect.registry import load_detector
 from repair.glossary.match import Glossary
-from repair.paths import models_dir
-from repair.pipeline.repairer import Repairer, TermFinders
-from repair.restore.lexicon import LexiconRestorer, load_restorer
-from repair.restore.seq2seq import LABELER_SUBDIR, load_model_restorer
 from repair.glossary.titles import TITLES_FILE, TitleIndex
+from repair.paths import models_dir
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer, TermFinder, TermFinders
+from repair.resources.shared import Resources
+from repair.restore.registry import load_restorer
 
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf", "bleu")
 
 
-def lineups(root: Path, others: list[Path]) -> dict[str, Repairer]:
-    detector = load_detector(root)
-    finders = [Glossary.load(root)]
+def shipped_glossary(root: Path) -> TermFinders:
+    """The glossary as ``Repairer.load`` builds it (with the title index when it is there)."""
+    finders: list[TermFinder] = [Glossary.load(root)]
     if (root / "glossary" / TITLES_FILE).is_file():
         finders.append(TitleIndex.load(root / "glossary" / TITLES_FILE))
-    glossary = TermFinders(finders)
-    model = load_restorer(root)
-    systems = {"glossary only": Repairer(detector=detector, glossary=glossary, restorers=[])}
-    scorer = getattr(detector, "scorer", None)  # the lexicon detector's, shared by the cascade
-    if scorer is not None:
-        lexicon = LexiconRestorer(scorer)
-        systems["lexicon"] = Repairer(detector=detector, glossary=glossary, restorers=[lexicon])
-        if not isinstance(model, LexiconRestorer):
-            systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
-            systems["model, lexicon fills gaps"] = Repairer(detector=detector, glossary=glossary, restorers=[model, lexicon])
-        if not isinstance(detector, LexiconDetector):  # what the default detector adds over the lexicon one
-            systems["model, lexicon detector"] = Repairer(detector=LexiconDetector(scorer), glossary=glossary, restorers=[model])
-    else:
-        systems["model"] = Repairer(detector=detector, glossary=glossary, restorers=[model])
-    if (root / "restorer" / LABELER_SUBDIR / "config.json").is_file():  # the span labeller kept beside the default
-        systems["labeller"] = Repairer(detector=detector, glossary=glossary, restorers=[load_model_restorer(root)])
+    return TermFinders(finders)
+
+
+def lineups(root: Path, others: list[Path]) -> dict[str, Repairer]:
+    """The line-ups to compare, built from one set of shared resources."""
+    defaults = RepairConfig()
+    resources = Resources.load(root)
+    detector = load_detector(defaults.detector, resources)
+    glossary = shipped_glossary(root)
+    model = load_restorer(defaults.restorer, resources)
+    lexicon = load_restorer("lexicon", resources)
+
+    def lineup(restorers, chosen=detector) -> Repairer:
+        return Repairer(detector=chosen, glossary=glossary, restorers=restorers)
+
+    systems = {
+        "glossary only": lineup([]),
+        "lexicon": lineup([lexicon]),
+        "model": lineup([model]),
+        "model, lexicon fills gaps": lineup([model, lexicon]),
+    }
+    if defaults.detector != "lexicon":  # what the default detector adds over the lexicon one
+        systems["model, lexicon detector"] = lineup([model], load_detector("lexicon", resources))
     for other in others:  # another models folder's restorer, same detector and glossary
-        systems[f"model {other}"] = Repairer(detector=detector, glossary=glossary, restorers=[load_restorer(other)])
+        systems[f"model {other}"] = lineup([load_restorer(defaults.restorer, Resources.load(other))])
     return systems
 
 

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from repair.detect.lexicon import Analysis, LexiconConfig, LexiconScorer, SpanVerdict
+from repair.detect.lexicon import Analysis, LexiconScorer, SpanVerdict
 from repair.results import Edit, Span
-from repair.text import match_case
-
-
-def restore_case(old: str, new: str) -> str:
-    """``new`` with the capitalisation of ``old`` ("Overseas" + "foreign" -> "Foreign")."""
-    return match_case(old, new)
-
-
-def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
-    return a_start < b_end and b_start < a_end
+from repair.text import match_case, overlaps
 
 
 def verdict_edit(paragraph: str, verdict: SpanVerdict, span_score: float | None = None) -> Edit:
@@ -30,7 +20,7 @@ def verdict_edit(paragraph: str, verdict: SpanVerdict, span_score: float | None 
     cand = verdict.best.candidate
     old = paragraph[cand.start : cand.end]
     prob = verdict.prob if span_score is None else max(verdict.prob, span_score)
-    return Edit(cand.start, cand.end, old, restore_case(old, cand.replacement), "lexicon", round(prob * verdict.share, 4))
+    return Edit(cand.start, cand.end, old, match_case(old, cand.replacement), "lexicon", round(prob * verdict.share, 4))
 
 
 @dataclass

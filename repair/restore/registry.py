@@ -22,7 +22,7 @@ class Restorer(Protocol):
 def load_seq2seq(resources: Resources) -> Restorer:
     from repair.restore.seq2seq import Seq2SeqRestorer
 
-    return Seq2SeqRestorer.load(resources.root / "restorer", models_root=resources.root, thesaurus=resources.thesaurus, ngram=resources.ngram)
+    return Seq2SeqRestorer.from_pretrained(resources.root / "restorer", resources)
 
 
 def load_lexicon(resources: Resources) -> Restorer:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from repair.errors import ModelNotFoundError
+from repair.detect.registry import load_detector
 from repair.merge.edits import apply_edits, merge_edits
-from repair.paths import models_dir
-from repair.restore.lexicon import LexiconRestorer, overlaps, restore_case
+from repair.restore.registry import load_restorer
 from repair.results import Span
 
 SPUN = (
@@ -24,35 +23,15 @@ CLEAN = (
 
 
 @pytest.fixture(scope="module")
-def parts():
-    from repair.detect.lexicon import LexiconDetector, build_scorer
-
-    # Built explicitly (one shared scorer): load_* may prefer trained models once shipped.
-    try:
-        scorer = build_scorer(models_dir())
-        return LexiconDetector(scorer), LexiconRestorer(scorer)
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def parts(shipped_resources):
+    """The lexicon detector and restorer, both built from the shared resources."""
+    return load_detector("lexicon", shipped_resources), load_restorer("lexicon", shipped_resources)
 
 
 def repair_with(parts, text: str) -> str:
     detector, restorer = parts
     (report,) = detector.detect_batch([text])
     return apply_edits(text, merge_edits(restorer.propose(text, report.spans), min_confidence=0.5))
-
-
-@pytest.mark.parametrize(
-    "old, new, expected",
-    [("Overseas", "foreign", "Foreign"), ("overseas", "foreign", "foreign"), ("SAFETY", "security", "SECURITY"),
-     ("In opposition to", "against", "Against"), ("12 months", "year", "year")],
-)
-def test_restore_case(old, new, expected):
-    assert restore_case(old, new) == expected
-
-
-@pytest.mark.parametrize("a, b, expected", [((0, 3), (3, 5), False), ((0, 4), (3, 5), True), ((4, 6), (0, 5), True)])
-def test_overlaps(a, b, expected):
-    assert overlaps(*a, *b) is expected
 
 
 def test_no_spans_no_edits(parts):
@@ -80,6 +59,14 @@ def test_edits_are_lexicon_edits_that_fit_the_text(parts):
         assert 0.0 <= edit.confidence <= 1.0
 
 
+@pytest.mark.parametrize(("text", "old", "new"), [(SPUN, "overseas", "foreign"), ("Overseas minister Wang spoke.", "Overseas", "Foreign")])
+def test_case_of_the_spun_word_is_kept(parts, text, old, new):
+    _, restorer = parts
+    start = text.index(old)
+    edits = restorer.propose(text, [Span(start, start + len(old), old, 0.9, "test")])
+    assert (old, new) in {(e.old, e.new) for e in edits}
+
+
 def test_inflection_is_kept(parts):
     """Past tense comes back past tense, plurals come back plural."""
     detector, restorer = parts
@@ -99,17 +86,3 @@ def test_foreign_span_from_another_detector_is_accepted(parts):
 
 def test_clean_paragraph_is_left_alone(parts):
     assert repair_with(parts, CLEAN) == CLEAN
-
-
-def test_load_restorer_returns_the_kind_the_shipped_config_names():
-    import json
-
-    from repair.restore.lexicon import load_restorer
-    from repair.restore.seq2seq import ModelRestorer, Seq2SeqRestorer
-
-    config = models_dir() / "restorer" / "config.json"
-    if not config.is_file():
-        pytest.skip(f"no shipped restorer at {config.parent}")
-    kind = json.loads(config.read_text(encoding="utf-8")).get("kind", "labeler")
-    expected = Seq2SeqRestorer if kind == "seq2seq" else ModelRestorer
-    assert isinstance(load_restorer(models_dir()), expected)
