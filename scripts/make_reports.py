@@ -24,10 +24,13 @@ import time
 import traceback
 from pathlib import Path
 
-from repair.cli import build_parser
+from repair.cli import apply_environment, build_parser
 from repair.cli import evaluate as cli_eval
 from repair.errors import UnspinError
-from repair.evaluate.harness import SEED_SUITE, SUITES, EvalError
+from repair.detect.registry import DETECTORS
+from repair.evaluate import SEED_SUITE, SUITES, EvalError
+from repair.pipeline.config import RepairConfig
+from repair.restore.registry import RESTORERS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITE_ORDER = [*SUITES, SEED_SUITE]
@@ -37,8 +40,10 @@ def eval_args(suite: str, out: Path, options: argparse.Namespace) -> argparse.Na
     argv = ["eval", "--suite", suite, "--out", str(out), "--bootstrap", str(options.bootstrap), "--seed", "12345"]
     argv += ["--no-model"] if options.no_model else []
     argv += ["--models", options.models] if options.models else []
+    argv += ["--detector", options.detector, "--restorer", options.restorer]
     argv += ["--limit", str(options.limit)] if options.limit else []
-    return build_parser().parse_args(argv)
+    # As `unspin eval` would read them, $UNSPIN_MODELS included.
+    return apply_environment(build_parser().parse_args(argv))
 
 
 CHROMIUM_FLAGS = [
@@ -83,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-root", default=str(REPO_ROOT / "eval" / "reports"))
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--no-model", action="store_true")
-    parser.add_argument("--models", help="models folder (default: the shipped models/)")
+    parser.add_argument("--models", help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
+    parser.add_argument("--detector", choices=sorted(DETECTORS), default=RepairConfig.detector, help="detector kind (default %(default)s)")
+    parser.add_argument("--restorer", choices=sorted(RESTORERS), default=RepairConfig.restorer, help="restorer kind (default %(default)s)")
     parser.add_argument("--limit", type=int, help="first N pairs only (quick check)")
     parser.add_argument("--screenshot", action="store_true", help="also write report.png (headless Chromium)")
     parser.add_argument("--render-only", action="store_true", help="re-render Markdown/HTML from existing report.json")

@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from repair.io.batch import RepairerFactory
+from repair.cli.detect import add_kind_arguments, models_root, positive
 from repair.evaluate.bench import BenchConfig, format_table, run_bench
-from repair.cli.detect import positive
-from repair.detect.registry import DETECTORS
+from repair.io.options import RepairerFactory
+from repair.paths import corpus_path
 from repair.pipeline.config import RepairConfig
 
 
@@ -27,8 +27,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-j", "--jobs", type=positive, nargs="*", default=list(BenchConfig.jobs), help="worker counts to compare (default 1 2)")
     parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS", help="stop each batch run after this long (Ctrl-C); rate from the files it finished")
     parser.add_argument("--seed", type=int, default=BenchConfig.seed, help="spinner seed")
-    parser.add_argument("--models", default=None, help="models folder (default: the shipped models/)")
-    parser.add_argument("--detector", choices=sorted(DETECTORS), default=RepairConfig.detector, help="detector to measure (default %(default)s)")
+    parser.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
+    add_kind_arguments(parser)
     parser.add_argument("--format", choices=["text", "json"], default="text", help="table or JSON")
     parser.set_defaults(run=run)
 
@@ -36,8 +36,12 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     config = BenchConfig(words=args.words, folder_mb=args.folder_mb, jobs=tuple(args.jobs), seed=args.seed, limit_s=args.time_limit)
     log = lambda message: print(f"unspin bench: {message}", file=sys.stderr, flush=True)  # noqa: E731
-    factory = RepairerFactory(models=args.models, config=RepairConfig(detector=args.detector))
-    results = run_bench(config, factory, args.files, folder=args.folder, models=args.models, detector=args.detector, log=log)
+    models = models_root(args)
+    factory = RepairerFactory(models=models, config=RepairConfig(detector=args.detector, restorer=args.restorer))
+    # Held-out articles first; the training split only when a bigger folder is asked for.
+    corpus = [corpus_path("test"), corpus_path("train")]
+    kinds = ["--detector", args.detector, "--restorer", args.restorer]
+    results = run_bench(config, factory, args.files, corpus=corpus, folder=args.folder, models=models, kinds=kinds, log=log)
     if args.format == "json":
         print(json.dumps([m.to_dict() for m in results]))
     else:

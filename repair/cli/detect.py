@@ -10,22 +10,18 @@ import os
 import sys
 from contextlib import closing
 
-from repair.io.batch import (
-    STDIN,
-    BatchOptions,
-    FileOutcome,
-    RepairerFactory,
-    Summary,
-    collect_inputs,
-    process_stdin,
-    run_batch,
-    terminate_as_interrupt,
-)
 from repair.detect.registry import DETECTORS
 from repair.errors import UnspinError
+from repair.io.batch import run_batch, terminate_as_interrupt
 from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.io.formats import DEFAULT_FIELD, FORMAT_NAMES
+from repair.io.inputs import STDIN, collect_inputs
+from repair.io.options import BatchOptions, RepairerFactory
+from repair.io.outcomes import FileOutcome, Summary
+from repair.io.process import process_stdin
+from repair.paths import models_dir
 from repair.pipeline.config import RepairConfig
+from repair.restore.registry import RESTORERS
 
 EPILOG = """exit codes: 0 every input processed, 1 some input failed or was skipped (binary,
 undecodable, missing, unreadable, symlink loop; each named on stderr), 2 usage error or
@@ -74,15 +70,27 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch-files", type=positive, default=BatchOptions.files_per_task, metavar="N", help="small files per worker batch (default %(default)s)")
     group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
     group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
-    group.add_argument("--detector", choices=sorted(DETECTORS), default=os.environ.get("UNSPIN_DETECTOR", RepairConfig.detector),
-                       help="detector to use (default: %(default)s, or $UNSPIN_DETECTOR); lexicon is faster on clean text and finds about half as much")
+    add_kind_arguments(group)
     group.add_argument("--chunk-size", type=positive, default=CHUNK_CHARS, metavar="CHARS", help="characters per streamed chunk of a large file")
     group.add_argument("--stream-threshold", type=positive, default=STREAM_THRESHOLD_BYTES, metavar="BYTES", help="stream files larger than this")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
+def add_kind_arguments(parser) -> None:
+    """--detector and --restorer, with the registries' keys as choices (shared with eval and bench)."""
+    parser.add_argument("--detector", choices=sorted(DETECTORS), default=os.environ.get("UNSPIN_DETECTOR", RepairConfig.detector),
+                        help="detector to use (default: %(default)s, or $UNSPIN_DETECTOR); lexicon is faster on clean text and finds about half as much")
+    parser.add_argument("--restorer", choices=sorted(RESTORERS), default=RepairConfig.restorer,
+                        help="restorer to use (default: %(default)s); lexicon puts back the corpus-preferred original of each flagged phrase, without a neural model")
+
+
+def models_root(args: argparse.Namespace) -> str:
+    """--models, else $UNSPIN_MODELS, else the shipped models/ (the library reads no environment)."""
+    return str(args.models) if args.models else str(models_dir())
+
+
 def factory_from(args: argparse.Namespace, **config) -> RepairerFactory:
-    return RepairerFactory(models=args.models, config=RepairConfig(**config, detector=args.detector))
+    return RepairerFactory(models=models_root(args), config=RepairConfig(**config, detector=args.detector, restorer=args.restorer))
 
 
 def input_items(args: argparse.Namespace, skip=(), exclude=()):

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from repair.evaluate import harness as ev
-from repair.evaluate import report as rp
+from repair import evaluate as ev
+from repair.cli.detect import add_kind_arguments
 from repair.errors import InputError, UnspinError
+from repair.evaluate import report as rp
+from repair.evaluate.markup import table_md
 from repair.paths import REPO_ROOT, models_dir, shared_dir
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
@@ -45,7 +47,8 @@ def add_parser(subparsers) -> None:
     source.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="two --out folders of earlier runs over the same pairs")
     parser.add_argument("-o", "--out", metavar="DIR", help="folder for the report files (created)")
     parser.add_argument("--no-model", action="store_true", help="evaluate glossary-only repair")
-    parser.add_argument("--models", metavar="DIR", help="models folder (default: the shipped models/)")
+    parser.add_argument("--models", metavar="DIR", help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
+    add_kind_arguments(parser)
     parser.add_argument("--threshold", type=float, default=RepairConfig.threshold, help="passage threshold (default %(default)s)")
     parser.add_argument("--bootstrap", type=int, default=ev.EvalConfig.bootstrap, help="bootstrap resamples, 0 for none (default %(default)s)")
     parser.add_argument("--seed", type=int, default=ev.EvalConfig.seed, help="bootstrap seed (default %(default)s)")
@@ -92,10 +95,18 @@ def count_lines(path: str) -> int | None:
         return sum(1 for line in handle if line.strip())
 
 
+def models_root(args: argparse.Namespace) -> Path:
+    return Path(args.models) if args.models else models_dir()
+
+
+def repair_config(args: argparse.Namespace, *, use_model: bool) -> RepairConfig:
+    """The pipeline's settings from the options; the signatures are built from the same config."""
+    return RepairConfig(detector=args.detector, restorer=args.restorer, threshold=args.threshold, use_model=use_model)
+
+
 def load_repairer(args: argparse.Namespace, *, use_model: bool) -> Repairer:
-    config = RepairConfig(threshold=args.threshold, use_model=use_model)
     try:
-        return Repairer.load(Path(args.models) if args.models else None, config=config)
+        return Repairer.load(models_root(args), config=repair_config(args, use_model=use_model))
     except ImportError as error:
         raise ev.EvalError(f"the pipeline's components are not built yet ({error})") from None
 
@@ -119,10 +130,10 @@ def write_outputs(report: dict, out: str | None, arrays: dict[str, np.ndarray] |
 def summary(report: dict) -> str:
     if report["kind"] == "pairs":
         header, rows = rp.headline_rows(report)
-        return "\n".join(rp.table_md(header, rows))
+        return "\n".join(table_md(header, rows))
     if report["kind"] == "seeds":
-        return "\n".join(rp.table_md(rp.SEED_HEADER, rp.seed_rows(report)))
-    return "\n".join(rp.table_md(*rp.compare_rows(report)))
+        return "\n".join(table_md(rp.SEED_HEADER, rp.seed_rows(report)))
+    return "\n".join(table_md(*rp.compare_rows(report)))
 
 
 def emit(report: dict, args: argparse.Namespace) -> None:
@@ -157,8 +168,8 @@ def run_pairs(args: argparse.Namespace, repairer: Repairer | None = None) -> int
             repairer = load_repairer(args, use_model=False)
         except UnspinError as error:
             print(f"unspin eval: no glossary-only baseline ({error})", file=sys.stderr)
-    root = Path(args.models) if args.models else models_dir()
-    context = ev.models_context(root, use_model=not args.no_model, threshold=args.threshold, external=external)
+    # The signature names the line-up that ran: an external system's, or the loaded pipeline's.
+    context = dict(ev.EXTERNAL_CONTEXT) if external else ev.run_context(repairer.config, models_root(args))
     total = count_lines(path)
     if args.limit is not None and total is not None:
         total = min(total, args.limit)
@@ -194,8 +205,7 @@ def run_seeds(args: argparse.Namespace, repairer: Repairer | None = None) -> int
     seeds = read_seeds(shared_dir() / "seeds")
     expectations = json.loads(SEED_EXPECTATIONS.read_text(encoding="utf-8"))["seeds"]
     repairer = repairer or load_repairer(args, use_model=not args.no_model)
-    root = Path(args.models) if args.models else models_dir()
-    context = ev.models_context(root, use_model=not args.no_model, threshold=args.threshold)
+    context = ev.run_context(repairer.config, models_root(args))
     report = ev.evaluate_seeds(
         repairer, seeds, expectations, substitutions=read_seed_substitutions(seeds), context=context
     )
@@ -213,7 +223,7 @@ def load_run(folder: str) -> dict[str, np.ndarray]:
 
 
 def run_context(folder: str) -> dict:
-    """What produced a run (models, glossary, threshold), from its report.json if present."""
+    """What produced a run (detector, restorer, models digest, threshold), from its report.json if present."""
     path = Path(folder) / "report.json"
     if not path.is_file():
         return {}

@@ -7,9 +7,14 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from repair.io.batch import MANIFEST_NAME, STDIN, BatchOptions, FileOutcome, Summary, process_stdin, run_batch, terminate_as_interrupt
 from repair.cli.detect import EPILOG, add_input_arguments, common_options, factory_from, input_items, print_summary, probability, report_problem
 from repair.errors import UnspinError
+from repair.io.batch import run_batch, terminate_as_interrupt
+from repair.io.inputs import STDIN
+from repair.io.manifest import MANIFEST_NAME
+from repair.io.options import BatchOptions
+from repair.io.outcomes import FileOutcome, Summary
+from repair.io.process import process_stdin
 from repair.pipeline.config import RepairConfig
 
 FIX_EPILOG = EPILOG + """

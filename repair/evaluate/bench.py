@@ -6,9 +6,9 @@ Measures, with the pipeline as shipped:
   process exactly as a user would run it, with the peak resident memory of its whole process
   tree (supervisor plus workers).
 
-Benchmark text comes from the held-out corpus split (``news_test``), continued from the training
-split when a bigger folder is asked for; every other article is spun with the project's spinner
-when it is available. Or it comes from files the caller names.
+Benchmark text comes from the corpus files the caller names (the CLI passes the held-out split
+``news_test`` first, then the training split for bigger folders); every other article is spun
+with the project's spinner when it is available. Or it comes from files the caller names.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from repair.errors import UnspinError
-from repair.paths import corpus_path
 from repair.pipeline.repairer import Repairer
 from repair.text import count_words
 
@@ -76,10 +75,9 @@ class Measurement:
                 "words_per_cpu_second": round(self.words_per_cpu_second, 1)}
 
 
-def corpus_articles() -> Iterator[str]:
-    """Held-out articles first, then training articles (only needed for big folders)."""
-    for split in ("test", "train"):
-        path = corpus_path(split)
+def corpus_articles(corpus: Sequence[Path]) -> Iterator[str]:
+    """Articles of the gzipped JSONL corpus files in order (missing files are passed over)."""
+    for path in corpus:
         if not path.is_file():
             continue
         with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -87,13 +85,13 @@ def corpus_articles() -> Iterator[str]:
                 yield json.loads(line)["text"]
 
 
-def make_spinner(rate: float) -> Callable[[str, int], str] | None:
+def make_spinner(rate: float, models: Path | None) -> Callable[[str, int], str] | None:
     """The project's spinner as ``spin(text, seed) -> spun text``, or None if not available."""
     try:
         from repair.synth.spin import SpinConfig, Spinner
         from repair.resources.thesaurus import Thesaurus
 
-        spinner = Spinner(Thesaurus.load(), SpinConfig(rate=rate))
+        spinner = Spinner(Thesaurus.load(models), SpinConfig(rate=rate))
     except (ImportError, UnspinError, OSError):
         return None
     return lambda text, seed: spinner.spin(text, seed=seed).spun
@@ -109,14 +107,19 @@ def take_words(texts: Iterator[str], words: int) -> list[str]:
     return taken
 
 
-def bench_texts(config: BenchConfig, files: Sequence[Path] = ()) -> dict[str, list[str]]:
+def no_text(corpus: Sequence[Path]) -> UnspinError:
+    where = ", ".join(str(p) for p in corpus) or "no corpus given"
+    return UnspinError(f"no benchmark text: the corpus is missing ({where}); pass FILE arguments")
+
+
+def bench_texts(config: BenchConfig, files: Sequence[Path] = (), corpus: Sequence[Path] = (), models: Path | None = None) -> dict[str, list[str]]:
     """Named text sets: "clean" and "spun" from the corpus, or "given" from files."""
     if files:
         return {"given": [Path(f).read_text(encoding="utf-8") for f in files]}
-    clean = take_words(corpus_articles(), config.words)
+    clean = take_words(corpus_articles(corpus), config.words)
     if not clean:
-        raise UnspinError(f"no benchmark text: the corpus is missing ({corpus_path('test')}); pass FILE arguments")
-    spinner = make_spinner(config.spin_rate)
+        raise no_text(corpus)
+    spinner = make_spinner(config.spin_rate, models)
     sets = {"clean": clean}
     if spinner is not None:
         sets["spun"] = [spinner(text, config.seed + i) for i, text in enumerate(clean)]
@@ -148,12 +151,12 @@ def in_process(repairer: Repairer, sets: dict[str, list[str]]) -> list[Measureme
     return results
 
 
-def write_folder(root: Path, megabytes: float, config: BenchConfig) -> tuple[int, int]:
+def write_folder(root: Path, megabytes: float, config: BenchConfig, corpus: Sequence[Path], models: Path | None = None) -> tuple[int, int]:
     """One article per file, every other one spun; returns (files, words)."""
     root.mkdir(parents=True, exist_ok=True)
-    spinner = make_spinner(config.spin_rate)
+    spinner = make_spinner(config.spin_rate, models)
     budget, files, words = int(megabytes * 1e6), 0, 0
-    for index, text in enumerate(corpus_articles()):
+    for index, text in enumerate(corpus_articles(corpus)):
         if budget <= 0:
             break
         spun = spinner is not None and index % 2 == 1
@@ -164,7 +167,7 @@ def write_folder(root: Path, megabytes: float, config: BenchConfig) -> tuple[int
         budget -= len(body.encode("utf-8")) + 1
         files, words = files + 1, words + count_words(body)
     if not files:
-        raise UnspinError(f"no benchmark text: the corpus is missing ({corpus_path('test')}); pass FILE arguments")
+        raise no_text(corpus)
     return files, words
 
 
@@ -191,7 +194,7 @@ def tree_rss_kb(root_pid: int) -> int:
 
 
 def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None, limit_s: float | None = None,
-                    detector: str | None = None) -> Measurement:
+                    kinds: Sequence[str] = ()) -> Measurement:
     """Time ``unspin fix INPUTS -o TMP -j N`` in a child process, sampling its tree's memory.
 
     With ``limit_s`` the run is stopped with SIGINT (as Ctrl-C would) when the time is up, and
@@ -201,8 +204,7 @@ def run_fix_command(inputs: Sequence[str], jobs: int, models: str | None = None,
     command = [sys.executable, "-m", "repair", "fix", *inputs, "-o", str(out), "-j", str(jobs), "-q"]
     if models:
         command += ["--models", models]
-    if detector:
-        command += ["--detector", detector]
+    command += list(kinds)
     try:
         started, cpu = time.perf_counter(), children_cpu()
         # SIGINT back to default in the child: a background parent may have it ignored, and
@@ -243,14 +245,27 @@ def run_bench(
     factory: Callable[[], Repairer],
     files: Sequence[Path] = (),
     *,
+    corpus: Sequence[Path] = (),
     folder: Path | None = None,
     models: str | None = None,
-    detector: str | None = None,
+    kinds: Sequence[str] = (),
     log: Callable[[str], None] = lambda message: None,
 ) -> list[Measurement]:
-    """All measurements: model load, in-process detect/fix, then the batch runs per ``-j``."""
+    """All measurements: model load, in-process detect/fix, then the batch runs per ``-j``.
+
+    Args:
+        config: benchmark sizes.
+        factory: builds the pipeline measured in process.
+        files: benchmark these files instead of corpus text.
+        corpus: gzipped JSONL corpus files the benchmark text comes from, in order.
+        folder: keep the generated batch folder here (reused if it already has files).
+        models: models folder, passed on to the child ``unspin fix`` and the spinner.
+        kinds: extra ``unspin fix`` options naming the detector and restorer kinds.
+        log: progress messages.
+    """
     log("preparing benchmark text")
-    sets = bench_texts(config, files)
+    models_path = Path(models) if models else None
+    sets = bench_texts(config, files, corpus, models_path)
     started = time.perf_counter()
     repairer = factory()
     results = [Measurement("load pipeline", 0, time.perf_counter() - started, 0, peak_self_mb())]
@@ -266,11 +281,11 @@ def run_bench(
                 log(f"using the existing folder {folder}")
             else:
                 log(f"writing a {config.folder_mb:g} MB folder of clean and spun news to {target}")
-                write_folder(target, config.folder_mb, config)
+                write_folder(target, config.folder_mb, config, corpus, models_path)
             inputs = [str(target)]
         for jobs in config.jobs:
             log(f"running unspin fix -j {jobs}")
-            results.append(run_fix_command(inputs, jobs, models, config.limit_s, detector))
+            results.append(run_fix_command(inputs, jobs, models, config.limit_s, kinds))
     return results
 
 

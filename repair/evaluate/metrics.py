@@ -6,12 +6,11 @@ a score by one aggregation hook. Corpus scores, streaming over 10,000+ pairs and
 resampling are then all the same cheap operation: sum rows, then score. Metrics of one
 ``family`` share their statistics, so e.g. edit precision, recall and F0.5 align each pair once.
 
-Word-level edits are ERRANT-like (``errant/edit.py``) but built on a plain difflib alignment
-of word tokens, because ERRANT itself needs spaCy models we cannot download.
+Word-level edits come from ``repair.evaluate.alignment``; every score carries a signature
+(``repair.evaluate.signature``) naming what produced it. ``METRICS`` is the registry.
 """
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,118 +19,9 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from repair import text as textutil
+from repair.evaluate.alignment import align, restored, tokens
+from repair.evaluate.signature import VERSION, Signature
 from repair.results import Span
-
-METRICS_VERSION = "0.1"
-
-
-@dataclass(frozen=True)
-class WordEdit:
-    """One difference between two word sequences, ERRANT-style token spans.
-
-    ``o_*`` index the original (source) tokens, ``c_*`` the corrected (hypothesis or
-    reference) tokens; ``o_start == o_end`` is an insertion, ``c_start == c_end`` a deletion.
-    """
-
-    o_start: int
-    o_end: int
-    o_str: str
-    c_start: int
-    c_end: int
-    c_str: str
-
-    @property
-    def key(self) -> tuple[int, int, str]:
-        """What must agree for a hypothesis edit to count as the reference edit (M2 rule)."""
-        return (self.o_start, self.o_end, self.c_str)
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """Word alignment of a source to a target: its edits plus difflib opcodes."""
-
-    source: tuple[str, ...]
-    target: tuple[str, ...]
-    opcodes: tuple[tuple[str, int, int, int, int], ...]
-
-    @property
-    def edits(self) -> tuple[WordEdit, ...]:
-        return tuple(
-            WordEdit(i1, i2, " ".join(self.source[i1:i2]), j1, j2, " ".join(self.target[j1:j2]))
-            for tag, i1, i2, j1, j2 in self.opcodes
-            if tag != "equal"
-        )
-
-    def kept(self) -> list[bool]:
-        """For each source token: is it carried over unchanged into the target?"""
-        flags = [False] * len(self.source)
-        for tag, i1, i2, _, _ in self.opcodes:
-            if tag == "equal":
-                flags[i1:i2] = [True] * (i2 - i1)
-        return flags
-
-
-def tokens(text: str) -> tuple[str, ...]:
-    """Word tokens (case kept, punctuation dropped), the unit of every word-level metric."""
-    return tuple(token.text for token in textutil.words(text))
-
-
-def align(source: Sequence[str], target: Sequence[str]) -> Alignment:
-    """Align two token sequences; autojunk off so frequent words ("the") still align."""
-    matcher = difflib.SequenceMatcher(a=list(source), b=list(target), autojunk=False)
-    return Alignment(tuple(source), tuple(target), tuple(matcher.get_opcodes()))
-
-
-def _boundary_maps(alignment: Alignment) -> tuple[dict[int, int], dict[int, int]]:
-    """Map source token boundaries to target boundaries (smallest and largest image).
-
-    Boundaries strictly inside a changed block have no image; an insertion sitting on a
-    boundary makes the smallest and largest image differ, so a span taken as
-    [low[start], high[end]) includes insertions at its edges.
-    """
-    low: dict[int, int] = {}
-    high: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in alignment.opcodes:
-        pairs = [(i1 + k, j1 + k) for k in range(i2 - i1 + 1)] if tag == "equal" else [(i1, j1), (i2, j2)]
-        for i, j in pairs:
-            low[i] = min(low.get(i, j), j)
-            high[i] = max(high.get(i, j), j)
-    n = len(alignment.source)
-    low.setdefault(n, len(alignment.target))
-    high.setdefault(n, len(alignment.target))
-    return low, high
-
-
-def _changed_blocks(alignment: Alignment) -> list[tuple[int, int]]:
-    return [(i1, i2) for tag, i1, i2, _, _ in alignment.opcodes if tag != "equal"]
-
-
-def _widen(start: int, end: int, alignments: Sequence[Alignment]) -> tuple[int, int]:
-    """Grow a source span until no changed block of any alignment cuts through its edges."""
-    blocks = [block for alignment in alignments for block in _changed_blocks(alignment)]
-    changed = True
-    while changed:
-        changed = False
-        for i1, i2 in blocks:
-            if i1 < start < i2:
-                start, changed = i1, True
-            if i1 < end < i2:
-                end, changed = i2, True
-    return start, end
-
-
-def restored(edit: WordEdit, hypothesis: Alignment, reference: Alignment) -> bool:
-    """Does the hypothesis read exactly like the reference over the region of a reference edit?
-
-    The region is widened to edges both alignments agree on, so a system that fixes two
-    adjacent substitutions in one edit still gets credit for each of them.
-    """
-    start, end = _widen(edit.o_start, edit.o_end, [hypothesis, reference])
-    h_low, h_high = _boundary_maps(hypothesis)
-    r_low, r_high = _boundary_maps(reference)
-    hyp_words = hypothesis.target[h_low[start] : h_high[end]]
-    ref_words = reference.target[r_low[start] : r_high[end]]
-    return hyp_words == ref_words
 
 
 # Column layout of the "words" statistics family (one row per pair).
@@ -170,20 +60,6 @@ def f_beta(precision: float, recall: float, beta: float) -> float:
         return 0.0
     b2 = beta * beta
     return (1 + b2) * precision * recall / (b2 * precision + recall)
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What produced a number: ``name|key:value|...`` like sacrebleu's signatures."""
-
-    name: str
-    fields: tuple[tuple[str, str], ...] = ()
-
-    def format(self) -> str:
-        return "|".join([self.name, *(f"{key}:{value}" for key, value in self.fields)])
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 @dataclass(frozen=True)
@@ -232,8 +108,8 @@ class Metric(ABC):
         return ()
 
     def signature(self, context: Sequence[tuple[str, str]] = ()) -> Signature:
-        """Signature with the run's context (model and glossary digests, threshold) added."""
-        return Signature(self.name, (*self.signature_fields(), *context, ("version", METRICS_VERSION)))
+        """Signature with the run's context (``repair.evaluate.signature.run_context``) added."""
+        return Signature(self.name, (*self.signature_fields(), *context, ("version", VERSION)))
 
     def score_from_stats(self, stats: np.ndarray, context: Sequence[tuple[str, str]] = ()) -> Score:
         totals = np.asarray(stats, dtype=np.float64).reshape(-1, stats.shape[-1]).sum(axis=0)
@@ -412,7 +288,7 @@ def word_scores(source: str, spans: Sequence[Span]) -> list[float]:
     """For each source word: the highest score of a detector span overlapping it, else 0."""
     scores = []
     for token in textutil.words(source):
-        hits = [s.score for s in spans if s.start < token.end and token.start < s.end]
+        hits = [s.score for s in spans if textutil.overlaps(s.start, s.end, token.start, token.end)]
         scores.append(max(hits, default=0.0))
     return scores
 
@@ -420,7 +296,7 @@ def word_scores(source: str, spans: Sequence[Span]) -> list[float]:
 def flagged_words(source: str, spans: Sequence[Span]) -> list[bool]:
     """For each source word: does any detector span overlap it?"""
     return [
-        any(s.start < token.end and token.start < s.end for s in spans) for token in textutil.words(source)
+        any(textutil.overlaps(s.start, s.end, token.start, token.end) for s in spans) for token in textutil.words(source)
     ]
 
 
@@ -480,85 +356,3 @@ def threshold_curve(positive: np.ndarray, negative: np.ndarray, gold_total: floa
         "precision": [100 * safe_ratio(float(t), float(t + f), 1.0) for t, f in zip(tp, fp)],
         "recall": [100 * safe_ratio(float(t), total, 1.0) for t in tp],
     }
-
-
-# ---------------------------------------------------------------- bootstrap
-
-
-def bootstrap_totals(stats: dict, n_samples: int, seed: int, chunk: int = 50) -> dict:
-    """Statistics summed over ``n_samples`` resamples (with replacement) of the pairs.
-
-    Args:
-        stats: key -> per-pair statistics (pairs, columns); all over the same pairs.
-        n_samples: number of resamples.
-        seed: the same seed gives the same resamples, for every key: that is what makes a
-            difference between two systems' resampled scores a *paired* bootstrap.
-
-    Returns:
-        key -> (n_samples, columns) totals. Resamples are drawn once for all keys, as
-        per-pair draw counts in chunks, so memory stays at chunk * pairs for any corpus.
-    """
-    arrays = {key: np.asarray(rows, dtype=np.float64) for key, rows in stats.items()}
-    sizes = {len(rows) for rows in arrays.values()}
-    if len(sizes) > 1:
-        raise ValueError(f"bootstrap needs the same pairs for every key; got sizes {sorted(sizes)}")
-    n_pairs = sizes.pop() if sizes else 0
-    if n_pairs == 0 or n_samples <= 0:
-        return {key: np.zeros((0, rows.shape[-1])) for key, rows in arrays.items()}
-    rng = np.random.default_rng(seed)
-    parts: dict = {key: [] for key in arrays}
-    for begin in range(0, n_samples, chunk):
-        size = min(chunk, n_samples - begin)
-        draws = rng.integers(0, n_pairs, size=(size, n_pairs))
-        weights = np.stack([np.bincount(row, minlength=n_pairs) for row in draws]).astype(np.float64)
-        for key, rows in arrays.items():
-            parts[key].append(weights @ rows)
-    return {key: np.concatenate(chunks) for key, chunks in parts.items()}
-
-
-def bootstrap_scores(metric: Metric, stats: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
-    """The metric on ``n_samples`` resamples (with replacement) of the pairs."""
-    totals = bootstrap_totals({"a": stats}, n_samples, seed)["a"]
-    return np.array([metric.compute(row) for row in totals])
-
-
-def confidence_interval(samples: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
-    if len(samples) == 0:
-        return None
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(samples, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-@dataclass(frozen=True)
-class PairedResult:
-    """Paired bootstrap of system A minus system B on the same pairs."""
-
-    delta: float
-    ci: tuple[float, float] | None
-    p_value: float | None
-
-    def to_dict(self) -> dict:
-        return {"delta": self.delta, "ci": list(self.ci) if self.ci else None, "p_value": self.p_value}
-
-
-def paired_result(metric: Metric, totals_a: np.ndarray, totals_b: np.ndarray, samples_a: np.ndarray, samples_b: np.ndarray) -> PairedResult:
-    """A - B from full totals and from resampled totals drawn with the same resamples."""
-    delta = metric.compute(totals_a) - metric.compute(totals_b)
-    if len(samples_a) == 0:
-        return PairedResult(delta, None, None)
-    deltas = np.array([metric.compute(a) - metric.compute(b) for a, b in zip(samples_a, samples_b)])
-    better = deltas > 0 if metric.higher_is_better else deltas < 0
-    # One-sided test of "A is better than B"; when A equals B everywhere this is 1.
-    return PairedResult(delta, confidence_interval(deltas), float(1.0 - better.mean()))
-
-
-def paired_bootstrap(metric: Metric, stats_a: np.ndarray, stats_b: np.ndarray, n_samples: int, seed: int) -> PairedResult:
-    """Difference A - B with a CI; p is the share of resamples where A is not better than B.
-
-    Both systems are scored on the same resamples, so pair difficulty cancels out.
-    """
-    if stats_a.shape != stats_b.shape:
-        raise ValueError(f"paired bootstrap needs the same pairs; got shapes {stats_a.shape} and {stats_b.shape}")
-    totals = bootstrap_totals({"a": stats_a, "b": stats_b}, n_samples, seed)
-    return paired_result(metric, stats_a.sum(axis=0), stats_b.sum(axis=0), totals["a"], totals["b"])

@@ -1,105 +1,14 @@
 """Render an evaluation report dict (``repair.evaluate.harness``) as Markdown and self-contained HTML.
 
-Pure functions from dict to string: the CLI writes the files. Plots are drawn with
-matplotlib's object API (``Figure``, no pyplot state) and embedded as base64 PNG, so the HTML
-is one file that opens anywhere, offline.
+Pure functions from dict to string: the CLI writes the files. Tables, diffs and the page
+shell come from ``repair.evaluate.markup``, the embedded plots from ``repair.evaluate.plots``.
 """
 from __future__ import annotations
 
-import base64
-import difflib
 import html
-import io
-import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # matplotlib costs ~0.5 s to import; only report rendering needs it
-    from matplotlib.figure import Figure
-
-SYSTEM_COLORS = {"system": "#1f77b4", "do-nothing": "#7f7f7f", "glossary-only": "#ff7f0e"}
-DIFF_TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*|\s+|[^\w\s]")
-WORST_CHARS = 1200  # longer examples are cut in the report, the full text is in report.json
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def fmt(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def fmt_ci(ci: Sequence[float] | None, digits: int = 2) -> str:
-    return "" if not ci else f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-
-
-def fmt_delta(entry: dict | None) -> str:
-    if not entry:
-        return ""
-    p = entry.get("p_value")
-    return f"{entry['delta']:+.2f}{fmt_ci(entry.get('ci'))}" + ("" if p is None else f" p={p:.3f}")
-
-
-def diff_ops(old: str, new: str) -> list[tuple[str, str, str]]:
-    """Word-level diff as (tag, old_text, new_text) chunks; whitespace kept, so chunks rejoin."""
-    a, b = DIFF_TOKEN_RE.findall(old), DIFF_TOKEN_RE.findall(new)
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return [(tag, "".join(a[i1:i2]), "".join(b[j1:j2])) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
-
-
-def diff_markdown(old: str, new: str) -> str:
-    """wdiff-style ``[-old-]{+new+}`` markup."""
-    parts = []
-    for tag, a, b in diff_ops(old, new):
-        if tag == "equal":
-            parts.append(a)
-            continue
-        if a:
-            parts.append(f"[-{a}-]")
-        if b:
-            parts.append(f"{{+{b}+}}")
-    return "".join(parts)
-
-
-def diff_html(old: str, new: str) -> str:
-    """Removed words struck through in red, inserted words in green."""
-    parts = []
-    for tag, a, b in diff_ops(old, new):
-        if tag == "equal":
-            parts.append(html.escape(a))
-            continue
-        if a:
-            parts.append(f"<del>{html.escape(a)}</del>")
-        if b:
-            parts.append(f"<ins>{html.escape(b)}</ins>")
-    return "".join(parts)
-
-
-def clip(text: str, limit: int = WORST_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + " …"
-
-
-def figure_png(draw: Callable[[Figure], None], size: tuple[float, float] = (6.4, 3.6)) -> str:
-    """Draw on a fresh figure and return it as a base64 PNG data URI."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size, dpi=100, layout="constrained")
-    draw(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def table_md(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return lines
-
-
-def table_html(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+from repair.evaluate.markup import clip, diff_html, diff_markdown, fmt, fmt_ci, fmt_delta, page, table_html, table_md
+from repair.evaluate.plots import figure_png, plot_categories, plot_detection, plot_distribution, plot_kinds, plot_seeds
 
 
 # ---------------------------------------------------------------- pairs report: tables
@@ -199,105 +108,6 @@ def context_line(report: dict) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(report.get("context", {}).items()))
 
 
-# ---------------------------------------------------------------- pairs report: plots
-
-
-def plot_distribution(report: dict) -> Callable[[Figure], None]:
-    def draw(figure: Figure) -> None:
-        left, right = figure.subplots(1, 2)
-        distribution = report["distribution"]
-        for name, counts in distribution["counts"].items():
-            left.stairs(counts, distribution["edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
-        left.set_yscale("symlog", linthresh=1)
-        left.set_xlabel(distribution["metric"])
-        left.set_ylabel("pairs")
-        left.set_title("Score per pair")
-        left.legend(fontsize="small")
-        for name, counts in distribution.get("gains", {}).items():
-            right.stairs(counts, distribution["gain_edges"], label=name, color=SYSTEM_COLORS.get(name), linewidth=2)
-        right.axvline(0, color="black", linewidth=0.8)
-        right.set_yscale("symlog", linthresh=1)
-        right.set_xlabel(f"{distribution['metric']} gain over the source")
-        right.set_ylabel("pairs (changed only)")
-        right.set_title("Gain per pair (right = better)")
-        if distribution.get("gains"):
-            right.legend(fontsize="small")
-
-    return draw
-
-
-def plot_categories(report: dict) -> Callable[[Figure], None]:
-    def draw(figure: Figure) -> None:
-        axes = figure.subplots()
-        systems = [name for name in report["systems"] if name != "do-nothing"]
-        categories = report.get("categories", {})
-        grouped_bars(axes, list(categories), systems,
-                     lambda c, s: categories[c]["chrf"][s] - categories[c]["chrf"]["do-nothing"])
-        axes.axhline(0, color="black", linewidth=0.8)
-        axes.set_ylabel("chrF gain over do-nothing")
-        axes.set_title("Gain by category")
-
-    return draw
-
-
-def plot_kinds(report: dict) -> Callable[[Figure], None]:
-    """Horizontal bars: restoration per substitution kind, then seen vs held-out types."""
-
-    def draw(figure: Figure) -> None:
-        axes = figure.subplots()
-        groups = list(report.get("kinds", {}).items()) + [(f"[{k}]", v) for k, v in report.get("held_out", {}).items()]
-        systems = [name for name in report["systems"] if name != "do-nothing"]  # do-nothing restores nothing
-        height = 0.8 / max(len(systems), 1)
-        for index, system in enumerate(systems):
-            positions = [i + index * height for i in range(len(groups))]
-            values = [entry["restoration"].get(system, 0.0) for _, entry in groups]
-            axes.barh(positions, values, height, label=system, color=SYSTEM_COLORS.get(system))
-        labels = [f"{name} ({entry['spans']})" for name, entry in groups]
-        axes.set_yticks([i + height * (len(systems) - 1) / 2 for i in range(len(groups))], labels)
-        axes.invert_yaxis()
-        axes.set_xlim(0, 100)
-        axes.set_xlabel("restored % (spans in brackets)")
-        axes.set_title("Restoration by substitution kind")
-        axes.legend(fontsize="small", loc="lower right")
-
-    return draw
-
-
-def grouped_bars(axes, groups: Sequence[str], systems: Sequence[str], value: Callable[[str, str], float]) -> None:
-    width = 0.8 / max(len(systems), 1)
-    for index, system in enumerate(systems):
-        positions = [i + index * width for i in range(len(groups))]
-        axes.bar(positions, [value(g, system) for g in groups], width, label=system, color=SYSTEM_COLORS.get(system))
-    axes.set_xticks([i + width * (len(systems) - 1) / 2 for i in range(len(groups))], groups, rotation=20)
-    if systems:
-        axes.legend(fontsize="small")
-
-
-def plot_detection(report: dict, threshold: float) -> Callable[[Figure], None]:
-    def draw(figure: Figure) -> None:
-        left, right = figure.subplots(1, 2)
-        for name, entry in report.get("detection", {}).items():
-            curve = entry["curve"]
-            left.plot(curve["threshold"], curve["precision"], label=f"precision ({name})")
-            left.plot(curve["threshold"], curve["recall"], label=f"recall ({name})", linestyle="--")
-            scores = entry["passage_scores"]
-            right.stairs(scores["changed"], scores["edges"], label="changed pairs", color="#d62728", linewidth=2)
-            right.stairs(scores["unchanged"], scores["edges"], label="unchanged pairs", color="#2ca02c", linewidth=2)
-        for axes in (left, right):
-            axes.axvline(threshold, color="black", linewidth=0.8, linestyle=":")
-        left.set_xlabel("span score threshold")
-        left.set_ylabel("%")
-        left.set_ylim(0, 105)
-        left.set_title("Word detection vs threshold")
-        left.legend(fontsize="small")
-        right.set_xlabel("passage score")
-        right.set_ylabel("pairs")
-        right.set_title("Passage scores")
-        right.legend(fontsize="small")
-
-    return draw
-
-
 # ---------------------------------------------------------------- pairs report: documents
 
 
@@ -324,24 +134,6 @@ def pairs_markdown(report: dict) -> str:
                       f"- output: {clip(diff_markdown(record['source'], record['hypothesis']))}",
                       f"- reference: {clip(diff_markdown(record['source'], record['reference']))}", ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.muted{color:#666;font-size:.9em}code{font-size:.85em;background:#f6f6f6;padding:0 .2em}
-del{background:#fdd;color:#a00}ins{background:#dfd;color:#060;text-decoration:none}
-.example{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:.8em 0}
-.example p{margin:.3em 0;white-space:normal}.pass{color:#060;font-weight:bold}.fail{color:#a00;font-weight:bold}
-img{max-width:100%}
-"""
-
-
-def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
 
 
 def definitions_html(report: dict) -> str:
@@ -411,20 +203,6 @@ def substitution_lines(report: dict) -> list[str]:
                          f"from seeds/{entry['id']}_substitutions.tsv, {subs['flagged']} flagged ({subs['flagged_rate']:.1f}%) "
                          f"and {subs['restored']} restored ({subs['restored_rate']:.1f}%).")
     return lines
-
-
-def plot_seeds(report: dict) -> Callable[[Figure], None]:
-    def draw(figure: Figure) -> None:
-        axes = figure.subplots()
-        entries = report["seeds"]
-        colors = ["#2ca02c" if e["role"] == "clean" else "#d62728" for e in entries]
-        axes.bar([f"{e['id']}\n{e['role']}" for e in entries], [e["score"] for e in entries], color=colors)
-        axes.axhline(float(report.get("context", {}).get("threshold", 0.5)), color="black", linestyle=":", linewidth=1)
-        axes.set_ylim(0, 1)
-        axes.set_ylabel("passage score")
-        axes.set_title("Detector score per seed (dotted: threshold)")
-
-    return draw
 
 
 def seeds_markdown(report: dict) -> str:

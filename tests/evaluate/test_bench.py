@@ -1,10 +1,11 @@
-"""Benchmark plumbing (repair/bench.py); the numbers themselves are printed by `unspin bench`."""
+"""Benchmark plumbing (repair/evaluate/bench.py); the numbers themselves are printed by `unspin bench`."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
+from repair.errors import UnspinError
 from repair.evaluate.bench import BenchConfig, Measurement, format_table, run_bench, tree_rss_kb, write_folder
 from repair.text import count_words
 from tests.io.test_batch import SPUN, tiny_repairer
@@ -24,13 +25,18 @@ def test_table_lists_every_measurement():
     assert "fix folder -j 2" in table and "500" in table and "300" in table
 
 
+def test_missing_corpus_is_named(tmp_path):
+    with pytest.raises(UnspinError, match="corpus is missing .*news_test.jsonl.gz"):
+        run_bench(BenchConfig(jobs=()), tiny_repairer, corpus=[tmp_path / "news_test.jsonl.gz"])
+
+
 def test_tree_rss_counts_this_process():
     assert tree_rss_kb(os.getpid()) > 0 or not os.path.isdir("/proc")
 
 
 @pytest.mark.shared
 def test_generated_folder_mixes_clean_and_spun(test_corpus_path, tmp_path):
-    files, words = write_folder(tmp_path / "news", 0.03, BenchConfig())
+    files, words = write_folder(tmp_path / "news", 0.03, BenchConfig(), [test_corpus_path])
     names = sorted(p.name.split("-")[0] for p in (tmp_path / "news").rglob("*.txt"))
     assert files == len(names) >= 2 and words > 1000
     assert {"clean", "spun"} <= set(names)

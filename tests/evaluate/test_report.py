@@ -1,4 +1,6 @@
-"""Rendering reports: Markdown tables, self-contained HTML, coloured diffs, a real browser."""
+"""Rendering reports (repair/evaluate/report.py): Markdown tables, self-contained HTML, a real browser.
+
+The pairs report is built and rendered once per module (rendering draws four plots)."""
 from __future__ import annotations
 
 import json
@@ -11,10 +13,11 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from repair.evaluate import harness as ev
-from repair.evaluate import report as rp
+from repair import evaluate as ev
 from repair.cli.evaluate import write_outputs
+from repair.evaluate import report as rp
 from repair.results import DetectionReport, Span
+from tests.evaluate.test_pairs import substitution
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,18 +39,36 @@ class FixMentioned:
 
 
 def make_pairs(copies: int) -> list[ev.Pair]:
+    first = ("He mentioned the final plan.", "He said the last plan.")
+    second = ("They mentioned a <deal>.", "They said a <deal>.")
     base = [
-        ("He mentioned the final plan.", "He said the last plan.", "spin", (ev.Substitution(3, 12, "wordnet"), ev.Substitution(17, 22, "phrase"))),
-        ("They mentioned a <deal>.", "They said a <deal>.", "spin", (ev.Substitution(5, 14, "wordnet"),)),
+        (*first, "spin", (substitution(*first, "mentioned", "said", "wordnet"), substitution(*first, "final", "last", "phrase"))),
+        (*second, "spin", (substitution(*second, "mentioned", "said", "wordnet"),)),
         ("Nothing changed here.", "Nothing changed here.", "none", ()),
     ]
     return [ev.Pair(f"{n}#{i}", s, r, None, c, subs) for i in range(copies) for n, (s, r, c, subs) in enumerate(base)]
 
 
+CONTEXT = {"detector": "cascade", "restorer": "seq2seq", "models": "abc12345", "threshold": "0.5"}
+
+
+@pytest.fixture(scope="module")
 def pairs_report() -> dict:
     systems = {ev.SYSTEM: FixMentioned(), ev.DO_NOTHING: ev.DoNothing()}
-    context = {"model": "abc12345", "glossary": "def67890", "threshold": "0.5"}
-    return ev.evaluate(make_pairs(copies=4), systems, suite="tiny", context=context, config=ev.EvalConfig(bootstrap=50)).report
+    return ev.evaluate(make_pairs(copies=4), systems, suite="tiny", context=CONTEXT, config=ev.EvalConfig(bootstrap=50)).report
+
+
+@pytest.fixture(scope="module")
+def written(pairs_report, tmp_path_factory) -> Path:
+    """The pairs report written as `unspin eval --out` writes it (rendered once for the module)."""
+    folder = tmp_path_factory.mktemp("report")
+    write_outputs(pairs_report, str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rendered(written) -> tuple[str, str]:
+    return (written / "report.md").read_text(encoding="utf-8"), (written / "report.html").read_text(encoding="utf-8")
 
 
 def seeds_report() -> dict:
@@ -68,26 +89,20 @@ def seeds_report() -> dict:
     }
 
 
-def test_diff_markup():
-    assert rp.diff_markdown("He mentioned it.", "He said it.") == "He [-mentioned-]{+said+} it."
-    assert rp.diff_html("a <b> c", "a <b> d") == "a &lt;b&gt; <del>c</del><ins>d</ins>"
-    assert rp.diff_markdown("same", "same") == "same"
-    assert rp.diff_markdown("", "new") == "{+new+}"
-
-
-def test_pairs_markdown_has_every_section():
-    markdown, page = rp.render(pairs_report())
+def test_pairs_markdown_has_every_section(rendered):
+    markdown = rendered[0]
     for heading in ("## Scores", "## Detection", "## By category", "## Throughput", "## Definitions", "## Signatures", "## Worst examples"):
         assert heading in markdown
     assert "| editF0.5 |" in markdown
-    assert "`editF0.5|model:abc12345|glossary:def67890|threshold:0.5|version:0.1`" in markdown
+    assert f"`editF0.5|detector:cascade|restorer:seq2seq|models:abc12345|threshold:0.5|version:{ev.VERSION}`" in markdown
+    assert "detector cascade, models abc12345, restorer seq2seq, seed 12345, threshold 0.5." in markdown
     assert "[-final-]{+last+}" in markdown
     # 3 reference edits per copy (mentioned, final, mentioned); the stand-in fixes the two "mentioned".
     assert "The system restores 66.7% of substituted spans exactly, changes 0.00% of words" in markdown
 
 
-def test_pairs_html_embeds_plots():
-    page = rp.render(pairs_report())[1]
+def test_pairs_html_embeds_plots(rendered):
+    page = rendered[1]
     assert page.startswith("<!DOCTYPE html>")
     assert page.count("src='data:image/png;base64,") == 4
     assert "<del>final</del><ins>last</ins>" in page
@@ -109,15 +124,10 @@ def test_unknown_report_kind():
         rp.render({"kind": "x"})
 
 
-def test_written_report_files_have_stable_keys(tmp_path):
-    write_outputs(pairs_report(), str(tmp_path))
-    first = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    write_outputs(pairs_report(), str(tmp_path / "again"))
-    second = json.loads((tmp_path / "again" / "report.json").read_text(encoding="utf-8"))
-    assert list(first) == list(second)
-    assert list(first["systems"]["system"]["metrics"]) == ["bleu", "chrf", "ter", "edit_p", "edit_r", "edit_f05", "restoration", "damage"]
-    assert first["systems"]["system"]["metrics"] == second["systems"]["system"]["metrics"]
-    assert {p.name for p in tmp_path.iterdir() if p.is_file()} == {"report.json", "report.md", "report.html"}
+def test_written_report_files(pairs_report, written):
+    assert json.loads((written / "report.json").read_text(encoding="utf-8")) == json.loads(json.dumps(pairs_report))
+    assert list(pairs_report["systems"]["system"]["metrics"]) == ["bleu", "chrf", "ter", "edit_p", "edit_r", "edit_f05", "restoration", "damage"]
+    assert {p.name for p in written.iterdir() if p.is_file()} == {"report.json", "report.md", "report.html"}
 
 
 def find_chromium() -> str | None:
@@ -137,10 +147,9 @@ def screenshot(page: Path, png: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(find_chromium() is None, reason="needs chromium (apt-get install -y chromium) for the screenshot")
-def test_html_renders_in_headless_chromium(tmp_path):
-    write_outputs(pairs_report(), str(tmp_path))
+def test_html_renders_in_headless_chromium(written, tmp_path):
     png = tmp_path / "report.png"
-    screenshot(tmp_path / "report.html", png)
+    screenshot(written / "report.html", png)
     pixels = imread(png)
     assert pixels.shape[0] >= 2000 and pixels.shape[1] >= 1000
     # A blank or broken page is one colour; tables, plots and diffs give many.

@@ -1,0 +1,48 @@
+"""Engines (repair/io/engines.py): worker processes and Ray give what this process gives."""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from repair.errors import ModelNotFoundError
+from repair.io.batch import run_batch
+from repair.io.inputs import collect_inputs
+from repair.io.options import BatchOptions
+from tests.io.tiny import CLEAN, FIXED, SPUN, tiny_repairer
+
+
+def test_worker_pool_matches_this_process(tmp_path):
+    for i in range(6):
+        (tmp_path / f"f{i}.txt").write_text(SPUN if i % 2 else CLEAN)
+    options = BatchOptions(keep_text=True, files_per_task=1)
+    local = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options)]
+    pooled = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, BatchOptions(keep_text=True, files_per_task=1, jobs=2))]
+    assert pooled == local == [CLEAN, FIXED] * 3
+
+
+def broken_factory():
+    raise ModelNotFoundError("no models in /nowhere")
+
+
+def test_a_worker_that_cannot_load_the_pipeline_stops_the_batch(tmp_path):
+    (tmp_path / "a.txt").write_text(SPUN)
+    (tmp_path / "b.txt").write_text(SPUN)
+    with pytest.raises(ModelNotFoundError, match="a worker could not load the pipeline: .*no models in /nowhere"):
+        list(run_batch(collect_inputs([str(tmp_path)]), broken_factory, BatchOptions(jobs=2, files_per_task=1)))
+
+
+def test_unknown_engine_is_named(tmp_path):
+    with pytest.raises(ValueError, match="unknown engine 'spark'; choose from \\['local', 'ray'\\]"):
+        list(run_batch([], tiny_repairer, BatchOptions(), engine="spark"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray not installed (optional extra: pip install 'ray[data]')")
+def test_ray_engine_matches_local(tmp_path):
+    for i in range(4):
+        (tmp_path / f"f{i}.txt").write_text(SPUN if i % 2 else CLEAN)
+    options = BatchOptions(keep_text=True, jobs=1, files_per_task=1)
+    local = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options)]
+    ray_texts = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options, engine="ray")]
+    assert ray_texts == local == [CLEAN, FIXED, CLEAN, FIXED]
