@@ -67,10 +67,11 @@ class SourceMatch:
     shared: int
     text: str
     diffs: tuple[WordDiff, ...] = ()
+    conflicts: int = 0
 
     def to_dict(self) -> dict:
         return {"document": self.document, "paragraph": self.number, "score": self.score, "coverage": self.coverage,
-                "shared_shingles": self.shared, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
+                "shared_shingles": self.shared, "number_conflicts": self.conflicts, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,25 @@ def best_window(hits: list[tuple[int, int]], width: int) -> int:
 
 
 def coverage(paragraph: str, diffs: tuple[WordDiff, ...]) -> float:
-    """Share of the paragraph's words that are identical to the source's or restorable swaps."""
+    """Share of the paragraph's words that are identical to the source's or restorable swaps.
+
+    Source words missing inside a paired sentence count against it too (a headline is a
+    sparse subsequence of the lead sentence, not a copy of it); sentences the copier dropped
+    are never paired, so they do not.
+    """
     total = len(words(paragraph))
     unexplained = sum(len(words(d.old)) for d in diffs if not d.restorable)
-    return round(1.0 - unexplained / total, 4) if total else 0.0
+    missing = sum(len(words(d.new)) for d in diffs if d.op == "insert" and not d.restorable)
+    return round(1.0 - (unexplained + missing) / (total + missing), 4) if total else 0.0
+
+
+def number_conflicts(diffs: tuple[WordDiff, ...]) -> int:
+    """Differences touching a number inside paired sentences.
+
+    Spinners and machine translation leave numbers alone, so a copy never differs from its
+    source there; a formulaic story with other figures ("bought 103 mln stg" for "170") does.
+    """
+    return sum(1 for d in diffs if d.op != "unmatched" and any(ch.isdigit() for ch in d.old + d.new))
 
 
 def verify(paragraph: str, ranked: Ranked) -> SourceMatch:
@@ -157,7 +173,8 @@ def verify(paragraph: str, ranked: Ranked) -> SourceMatch:
     score = round(lcs_length(mine, theirs) / len(mine), 4) if mine else 0.0
     diffs = align_paragraphs(paragraph, ranked.row.text)
     row = ranked.row
-    return SourceMatch(row.document, row.number, row.id, score, coverage(paragraph, diffs), ranked.shared, row.text, diffs)
+    return SourceMatch(row.document, row.number, row.id, score, coverage(paragraph, diffs), ranked.shared, row.text,
+                       diffs, number_conflicts(diffs))
 
 
 class Archive:
@@ -191,10 +208,16 @@ class Archive:
     def info(self) -> IndexInfo:
         return index_info(self.connection, self.path)
 
-    def is_claim(self, match: SourceMatch) -> bool:
-        """Whether a verified candidate is confident enough to be called the source."""
+    def is_claim(self, match: SourceMatch, documents: Counter[str] | None = None) -> bool:
+        """Whether a verified candidate is confident enough to be called the source.
+
+        Inside one of the text's main ``documents`` one shared shingle is enough: the other
+        paragraphs are the evidence, and short paragraphs have only one or two shingles.
+        """
         c = self.config
-        return match.score >= c.min_score and match.coverage >= c.min_coverage and match.shared >= c.min_shared
+        needed = 1 if documents and match.document in documents else c.min_shared
+        return (match.score >= c.min_score and match.coverage >= c.min_coverage and match.shared >= needed
+                and not match.conflicts)
 
     def rank(self, paragraph: str, ids: list[int] | None = None) -> list[Ranked]:
         """Candidates by windowed shingle containment: from the postings, or among ``ids``."""
@@ -222,9 +245,10 @@ class Archive:
         matches = self.verified(paragraph, self.rank(paragraph))
         return self._trace(1, 0, paragraph, matches)
 
-    def _trace(self, number: int, start: int, text: str, matches: list[SourceMatch]) -> ParagraphTrace:
+    def _trace(self, number: int, start: int, text: str, matches: list[SourceMatch],
+               documents: Counter[str] | None = None) -> ParagraphTrace:
         kept = tuple(matches[: self.config.report])
-        return ParagraphTrace(number, start, start + len(text), text, kept, bool(kept) and self.is_claim(kept[0]))
+        return ParagraphTrace(number, start, start + len(text), text, kept, bool(kept) and self.is_claim(kept[0], documents))
 
     def trace_text(self, text: str) -> list[ParagraphTrace]:
         """Trace every paragraph (non-empty line) of ``text``; offsets are into ``text``."""
@@ -234,26 +258,43 @@ class Archive:
         traces = []
         for number, (segment, matches) in enumerate(zip(segments, first), start=1):
             matches = self._with_documents(segment.text, matches, documents)
-            traces.append(self._trace(number, segment.start, segment.text, matches))
+            traces.append(self._trace(number, segment.start, segment.text, matches, documents))
         return traces
 
-    def _main_documents(self, first: list[list[SourceMatch]]) -> list[str]:
-        """Documents that are the claimed source of at least two paragraphs (or the only one)."""
+    def _main_documents(self, first: list[list[SourceMatch]]) -> Counter[str]:
+        """Claimed-source votes of the documents that are the source of two paragraphs (or the only one)."""
         votes = Counter(m[0].document for m in first if m and self.is_claim(m[0]))
         needed = 2 if sum(votes.values()) > 1 else 1
-        return [name for name, n in votes.most_common(3) if n >= needed]
+        return Counter({name: n for name, n in votes.most_common(3) if n >= needed})
 
-    def _with_documents(self, paragraph: str, matches: list[SourceMatch], documents: list[str]) -> list[SourceMatch]:
-        """Rerank with the main documents' bonus; search them directly when nothing was claimed."""
+    def _with_documents(self, paragraph: str, matches: list[SourceMatch], documents: Counter[str]) -> list[SourceMatch]:
+        """Rerank with the main documents' bonus; search them directly when nothing was claimed.
+
+        The bonus is proportional to a document's votes, so that the full article beats a
+        shorter re-filed version of it that holds some of the same paragraphs.
+        """
         if not documents:
             return matches
-        if not matches or not self.is_claim(matches[0]):
+        if not matches or not self.is_claim(matches[0], documents):
             seen = {m.paragraph_id for m in matches}
             ids = [pid for name in documents for pid in self._document_paragraphs(name) if pid not in seen]
-            matches = matches + self.verified(paragraph, self.rank(paragraph, ids))
-        bonus = self.config.document_bonus
-        return sorted(matches, key=lambda m: (not self.is_claim(m), -(m.score + (bonus if m.document in documents else 0.0)),
-                                              -m.coverage, m.paragraph_id))
+            matches = matches + self.verified(paragraph, self._rank_by_words(paragraph, ids))
+        top = max(documents.values())
+        bonus = lambda m: self.config.document_bonus * documents.get(m.document, 0) / top
+        return sorted(matches, key=lambda m: (not self.is_claim(m, documents), -(m.score + bonus(m)), -m.coverage,
+                                              m.paragraph_id))
+
+    def _rank_by_words(self, paragraph: str, ids: list[int]) -> list[Ranked]:
+        """Candidates among ``ids`` by content words in order: short or heavily garbled
+        paragraphs may share no shingle with their source at all."""
+        query = fingerprint(paragraph)
+        mine = content_words(paragraph)
+        rows = fetch_paragraphs(self.connection, ids)
+        ranked = []
+        for pid in ids:
+            overlap = lcs_length(mine, content_words(rows[pid].text)) / len(mine) if mine else 0.0
+            ranked.append(Ranked(rows[pid], round(overlap, 4), shingle_score(query, rows[pid].text)[1]))
+        return sorted(ranked, key=lambda r: (-r.shingle_score, r.row.id))
 
     def _document_paragraphs(self, name: str) -> list[int]:
         rows = self.connection.execute(
