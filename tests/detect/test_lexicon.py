@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from repair.detect.lexicon import Calibration, LexiconDetector, build_scorer, fit_logistic, logit, spin_posterior
-from repair.errors import ModelNotFoundError
+from repair.detect.lexicon import FEATURES, Calibration, LexiconConfig, fit_logistic, logit, spin_posterior
 from repair.paths import models_dir
 
 SPUN = (
@@ -24,15 +23,6 @@ CLEAN = (
     "opposition leaders will be held next week, the ministry added."
 )
 CLEAN_SEEDS = ("000", "001", "004")
-
-
-@pytest.fixture(scope="module")
-def detector():
-    # Built explicitly: load_detector may prefer a trained tagger once one is shipped.
-    try:
-        return LexiconDetector(build_scorer(models_dir()))
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
 
 
 def flagged(report) -> set[str]:
@@ -92,11 +82,7 @@ def test_calibration_defaults_when_file_absent(tmp_path):
 
 def test_shipped_calibration_matches_features_and_config():
     """The weights were fitted for exactly these features and candidate settings."""
-    from repair.detect.lexicon import FEATURES, LexiconConfig
-
     path = models_dir() / "ngram" / "calibration.json"
-    if not path.is_file():
-        pytest.skip(f"no calibration at {path}")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["features"] == list(FEATURES)
     assert len(Calibration.load(path.parent).candidate) == len(FEATURES)
@@ -104,22 +90,22 @@ def test_shipped_calibration_matches_features_and_config():
     assert data["config"] == {"max_candidates": config.max_candidates, "sources": list(config.sources)}
 
 
-def test_empty_inputs(detector):
-    assert detector.detect_batch([]) == []
-    (report,) = detector.detect_batch([""])
+def test_empty_inputs(lexicon):
+    assert lexicon.detect_batch([]) == []
+    (report,) = lexicon.detect_batch([""])
     assert report.spans == () and report.words == 0 and report.score < 0.5
 
 
-def test_spun_sentence_flags_the_substitutions(detector):
-    spun, clean = detector.detect_batch([SPUN, CLEAN])
+def test_spun_sentence_flags_the_substitutions(lexicon):
+    spun, clean = lexicon.detect_batch([SPUN, CLEAN])
     assert {"overseas", "mentioned", "safety", "in opposition to", "will probably be", "subsequent"} <= flagged(spun)
     assert spun.score > 0.9 and spun.spun
     assert flagged(clean) == set()
     assert clean.score < 0.5 and not clean.spun
 
 
-def test_spans_point_into_the_paragraph_with_reasons(detector):
-    (report,) = detector.detect_batch([SPUN])
+def test_spans_point_into_the_paragraph_with_reasons(lexicon):
+    (report,) = lexicon.detect_batch([SPUN])
     for span in report.spans:
         assert SPUN[span.start : span.end] == span.text
         assert 0.0 <= span.score <= 1.0
@@ -128,22 +114,22 @@ def test_spans_point_into_the_paragraph_with_reasons(detector):
     assert "'foreign'" in overseas.reason
 
 
-def test_one_odd_word_in_clean_text_is_not_enough(detector):
+def test_one_odd_word_in_clean_text_is_not_enough(lexicon):
     """A lone unusual choice ("remained" where the corpus says "was") does not make text spun."""
-    (report,) = detector.detect_batch([CLEAN])
+    (report,) = lexicon.detect_batch([CLEAN])
     assert report.score < 0.1
 
 
-def test_scores_are_probabilities(detector):
-    reports = detector.detect_batch([SPUN, CLEAN, "Hello.", "12 34 56"])
+def test_scores_are_probabilities(lexicon):
+    reports = lexicon.detect_batch([SPUN, CLEAN, "Hello.", "12 34 56"])
     assert all(0.0 <= r.score <= 1.0 for r in reports)
 
 
 @pytest.mark.shared
-def test_seed_003_scores_above_every_clean_seed(detector, seed_text):
+def test_seed_003_scores_above_every_clean_seed(lexicon, seed_text):
     def document_score(text: str) -> float:
         paragraphs = [p for p in text.split("\n") if p.strip()]
-        return max(r.score for r in detector.detect_batch(paragraphs))
+        return max(r.score for r in lexicon.detect_batch(paragraphs))
 
     spun = document_score(seed_text("003"))
     clean = {prefix: document_score(seed_text(prefix)) for prefix in CLEAN_SEEDS}
@@ -152,16 +138,16 @@ def test_seed_003_scores_above_every_clean_seed(detector, seed_text):
 
 
 @pytest.mark.shared
-def test_seed_003_flags_many_spans(detector, seed_text):
+def test_seed_003_flags_many_spans(lexicon, seed_text):
     paragraphs = [p for p in seed_text("003").split("\n") if p.strip()]
-    reports = detector.detect_batch(paragraphs)
+    reports = lexicon.detect_batch(paragraphs)
     texts = [s.text.lower() for r in reports for s in r.spans]
     assert len(texts) >= 40
     assert {"overseas", "in opposition to", "safety"} <= set(texts)
 
 
 @pytest.mark.shared
-def test_clean_news_is_rarely_flagged(detector, test_corpus_path):
+def test_clean_news_is_rarely_flagged(lexicon, test_corpus_path):
     """At most about one flagged word per 1,000 on held-out clean news."""
     paragraphs = []
     with gzip.open(test_corpus_path, "rt", encoding="utf-8") as lines:
@@ -169,16 +155,16 @@ def test_clean_news_is_rarely_flagged(detector, test_corpus_path):
             if n >= 40:
                 break
             paragraphs.extend(p for p in json.loads(line)["text"].split("\n") if p.strip())
-    reports = detector.detect_batch(paragraphs)
+    reports = lexicon.detect_batch(paragraphs)
     words = sum(r.words for r in reports)
     flags = sum(len(r.spans) for r in reports)
     assert words > 10_000
     assert flags / words <= 1.5 / 1000
 
 
-def test_weak_spans_sit_below_the_reported_ones_and_are_never_reported(detector):
-    report = detector.detect_batch([SPUN])[0]
-    threshold, floor = detector.config.span_threshold, detector.config.weak_span_threshold
+def test_weak_spans_sit_below_the_reported_ones_and_are_never_reported(lexicon):
+    report = lexicon.detect_batch([SPUN])[0]
+    threshold, floor = lexicon.config.span_threshold, lexicon.config.weak_span_threshold
     assert report.weak_spans, "the spun paragraph has suspects below the reporting threshold"
     assert all(floor <= s.score < threshold for s in report.weak_spans)
     assert all(s.score >= threshold for s in report.spans)
