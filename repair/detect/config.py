@@ -84,7 +84,7 @@ class TaggerSettings:
 class Fusion:
     """Logistic regression from per-word evidence (``repair.detect.fusion.FUSION_FEATURES``) to P(word substituted).
 
-    Fitted on validation rows by ``repair.train.detector.fit_fusion``; the word threshold and
+    Fitted on validation rows by ``repair.train.detector_fit.fit_fusion``; the word threshold and
     the passage calibrator are fitted on the fused probabilities.
     """
 
@@ -99,7 +99,7 @@ class CascadeSettings:
 
     Args:
         gate: lexicon passage score from which a paragraph is also read by the tagger. Chosen by
-            ``repair.train.detector.choose_gate`` so that only a small share of clean validation
+            ``repair.train.detector_fit.choose_gate`` so that only a small share of clean validation
             words pays for the tagger (clean text then runs at about 70% of the lexicon speed).
         weak_threshold: the fused detector's weak-span floor (see ``CombinedDetector``).
         keep_lexicon: in a tagged paragraph, keep what the lexicon detector found: its spans that
