@@ -1,7 +1,7 @@
 """The fused detector: the tagger's word probabilities and the lexicon detector's corpus evidence, per word.
 
 For every word a small logistic regression (``repair.detect.config.Fusion``, fitted on
-validation rows by ``repair.train.detector.fit_fusion``) weighs the tagger's logit against the
+validation rows by ``repair.train.detector_fit.fit_fusion``) weighs the tagger's logit against the
 lexicon's verdict on the phrase covering that word (``FUSION_FEATURES``). Flagged words become
 spans; a lexicon phrase stays one span, and two adjacent substitutions stay two.
 """
