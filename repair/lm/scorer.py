@@ -239,22 +239,26 @@ class LanguageModel:
 
     def _continuation_logprobs_cached(self, prefix: list[int], conts: list[list[int]]) -> list[list[float]]:
         """Run ``prefix`` once, then every continuation on a copy of its key/value cache."""
-        out = self.model(input_ids=torch.tensor([prefix]), use_cache=True)
-        first = out.logits[0, -1].log_softmax(-1)
+        from transformers import DynamicCache
+
+        prefix_cache = DynamicCache()
+        hidden = self._hidden(torch.tensor([prefix]), torch.ones(1, len(prefix), dtype=torch.long), prefix_cache)
+        # Only the last prefix position predicts anything scored: the candidate's first piece.
+        first = self._log_softmax(hidden[0, -1:])[0]
         rows: list[list[float]] = []
         size = self.config.candidate_batch_size
         for lo in range(0, len(conts), size):
             chunk = conts[lo:lo + size]
             # The forward pass appends to the cache it is given, so each chunk but a lone one
             # gets its own copy.
-            cache = out.past_key_values if len(conts) <= size else copy.deepcopy(out.past_key_values)
+            cache = prefix_cache if len(conts) <= size else copy.deepcopy(prefix_cache)
             cache.batch_repeat_interleave(len(chunk))
             ids, mask = _right_padded(chunk, self._pad_id)
             attention = torch.cat([torch.ones(len(chunk), len(prefix), dtype=mask.dtype), mask], dim=1)
-            logits = self.model(input_ids=ids, attention_mask=attention, past_key_values=cache, use_cache=True).logits
-            table = logits.log_softmax(-1)
-            for row_ids, row_table in zip(chunk, table):
-                rest = row_table[torch.arange(len(row_ids) - 1), torch.tensor(row_ids[1:], dtype=torch.long)]
+            hidden = self._hidden(ids, attention, cache)
+            for row_ids, row_hidden in zip(chunk, hidden):
+                table = self._log_softmax(row_hidden[:len(row_ids) - 1])
+                rest = table[torch.arange(len(row_ids) - 1), torch.tensor(row_ids[1:], dtype=torch.long)]
                 rows.append([float(first[row_ids[0]])] + rest.tolist())
         return rows
 
@@ -264,7 +268,7 @@ class LanguageModel:
         return [_target_logprobs(t, prefix + c)[len(prefix) - 1:].tolist() for t, c in zip(tables, conts)]
 
     def _batched_logprob_tables(self, sequences: list[list[int]]) -> list[torch.Tensor]:
-        """Log-softmax over the vocabulary at every position of every sequence.
+        """Log-softmax over the vocabulary after every piece but the last, per sequence.
 
         Sequences are sorted by length before batching so that padding stays small; padding is
         on the right, where a causal model never lets it touch the real positions.
@@ -274,10 +278,24 @@ class LanguageModel:
         for lo in range(0, len(order), self.config.batch_size):
             batch = order[lo:lo + self.config.batch_size]
             ids, mask = _right_padded([sequences[i] for i in batch], self._pad_id)
-            logits = self.model(input_ids=ids, attention_mask=mask, use_cache=False).logits
+            hidden = self._hidden(ids, mask, None)
             for row, i in enumerate(batch):
-                tables[i] = logits[row, :len(sequences[i])].log_softmax(-1)
+                tables[i] = self._log_softmax(hidden[row, :len(sequences[i]) - 1])
         return tables  # type: ignore[return-value]
+
+    def _hidden(self, ids: torch.Tensor, mask: torch.Tensor, cache: Any) -> torch.Tensor:
+        """Last hidden states of the decoder (the output head is applied only where scored).
+
+        The 49k-way output head is a fifth of the model's compute per position; running the
+        decoder alone and the head only on positions that are scored skips it on the prefix
+        and on padding. Arguments go by position because transformers 5 renamed
+        ``past_key_values`` to ``cache`` in the same slot.
+        """
+        decoder = self.model.get_decoder()
+        return decoder(ids, mask, None, cache, use_cache=cache is not None).last_hidden_state
+
+    def _log_softmax(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.model.get_output_embeddings()(hidden).float().log_softmax(-1)
 
     # ------------------------------------------------------------------ text <-> pieces
 
@@ -291,7 +309,7 @@ class LanguageModel:
 
     def _sentence_scores(self, sentence: str, item: _Encoded, table: torch.Tensor,
                          alternatives: Mapping[int, Sequence[str]]) -> SentenceScores:
-        targets = _target_logprobs(table, item.ids)  # targets[k - 1] scores piece k
+        targets = _target_logprobs(table, item.ids)  # targets[k - 1] scores piece k (table row k - 1)
         tokens = split_words(sentence)
         pieces = _pieces_of_words(tokens, item.spans)
         scores = []

@@ -1,0 +1,225 @@
+"""Measure the packaged language model (repair.lm): load time, speed, and how well it judges spins.
+
+    python scripts/measure_lm.py --out eval/reports/lm.json            # everything (~20 min on 2 cores)
+    python scripts/measure_lm.py --max-subs 100 --skip-convert        # a quick look
+
+Speed is measured with variants alternating on the same texts in the same run (the machine is
+shared, so only such paired numbers compare). Quality uses the committed synthetic suite
+(eval/suites/synthetic/test.jsonl): each substituted span is restored alone, the rest of the row
+left spun, as the restorer will see it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from repair.lm import LanguageModel, LMConfig, default_cache_dir, find_gguf, prepare
+from repair.paths import REPO_ROOT
+from repair.text import match_case, words
+
+SUITE = REPO_ROOT / "eval" / "suites" / "synthetic" / "test.jsonl"
+# The issue's tortured phrases (scientific spinners), each in two carrier sentences.
+TORTURED = [("artificial intelligence", "counterfeit consciousness"),
+            ("deep neural network", "profound neural organization"),
+            ("deep learning", "profound learning")]
+CARRIERS = ["Recent advances in {} have changed the field.",
+            "We propose a new method based on {} for image classification."]
+SPEED_BATCHES = (1, 8, 32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows = [json.loads(line) for line in SUITE.read_text(encoding="utf-8").splitlines()]
+    report: dict = {"model": model_info(), "threads": torch.get_num_threads()}
+    report["load"] = measure_load(args.cache_dir, args.skip_convert)
+    lm = LanguageModel.load(args.cache_dir)
+    spans = suite_spans(rows)[:args.max_subs]
+    texts = [r["spun"] for r in rows if r["noise"] != "none"][:args.speed_rows]
+    report["speed"] = measure_speed(lm, texts, args.cache_dir)
+    report["prefix_cache"] = measure_prefix_cache(lm, spans[:args.prefix_subs], args.right_words)
+    report["quality"] = measure_quality(lm, spans, args.right_words)
+    report["thesaurus_ranking"] = measure_ranking(lm, spans, args.right_words, args.max_candidates)
+    report["tortured_phrases"] = measure_tortured(lm)
+    report["int8"] = measure_int8(lm, spans[:args.int8_subs], texts, args.right_words)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "reports" / "lm.json")
+    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
+    parser.add_argument("--skip-convert", action="store_true", help="do not time a fresh conversion")
+    parser.add_argument("--max-subs", type=int, default=400, help="suite substitutions judged")
+    parser.add_argument("--prefix-subs", type=int, default=60, help="substitutions timed with/without the cache")
+    parser.add_argument("--int8-subs", type=int, default=150, help="substitutions judged by int8 and fp32")
+    parser.add_argument("--speed-rows", type=int, default=48, help="suite rows read for tokens/s")
+    parser.add_argument("--right-words", type=int, default=3)
+    parser.add_argument("--max-candidates", type=int, default=15, help="thesaurus originals per span, strongest first")
+    return parser.parse_args(argv)
+
+
+def model_info() -> dict:
+    source = find_gguf()
+    return {"package": source.package, "version": source.version, "file": source.path.name, "bytes": source.size}
+
+
+def measure_load(cache_dir: Path, skip_convert: bool) -> dict:
+    """Seconds for the first load (GGUF -> fp32 folder) and for a load from that folder."""
+    out: dict = {}
+    if not skip_convert:
+        with tempfile.TemporaryDirectory() as fresh:
+            start = time.perf_counter()
+            prepare(Path(fresh))
+            out["first_load_convert_s"] = round(time.perf_counter() - start, 1)
+    folder = prepare(cache_dir)
+    start = time.perf_counter()
+    LanguageModel.from_pretrained(folder)
+    out["cached_load_s"] = round(time.perf_counter() - start, 1)
+    return out
+
+
+def measure_speed(lm: LanguageModel, texts: list[str], cache_dir: Path) -> dict:
+    """Tokens/s of text_logprobs at several batch sizes, alternating, two rounds."""
+    pieces = sum(lm.count_pieces(t) + 1 for t in texts)
+    variants = {f"fp32_batch{b}": LanguageModel(lm.model, lm.tokenizer, LMConfig(batch_size=b)) for b in SPEED_BATCHES}
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(2):
+        for name, variant in variants.items():
+            start = time.perf_counter()
+            variant.text_logprobs(texts)
+            rates[name].append(pieces / (time.perf_counter() - start))
+    return {"texts": len(texts), "pieces": pieces,
+            "tokens_per_s": {name: [round(r) for r in values] for name, values in rates.items()}}
+
+
+def suite_spans(rows: list[dict]) -> list[dict]:
+    """Every one-for-one substitution of the suite's spun rows, in the spun text's offsets."""
+    spans = []
+    for row in rows:
+        for sub in row["subs"]:
+            if sub["clean"] and sub["spun"] and sub["clean"] != sub["spun"]:
+                spans.append({"text": row["spun"], "start": sub["spun_start"], "end": sub["spun_end"],
+                              "clean": sub["clean"], "spun": sub["spun"], "kind": sub["kind"]})
+    return spans
+
+
+def measure_prefix_cache(lm: LanguageModel, spans: list[dict], right_words: int) -> dict:
+    """Candidate scoring with the left context cached vs run per candidate, same spans, alternating."""
+    from repair.resources.thesaurus import Thesaurus
+
+    thesaurus = Thesaurus.load()
+    jobs = [(s["text"][:s["start"]], candidates_for(thesaurus, s, 15), s["text"][s["end"]:]) for s in spans]
+    seconds = {True: 0.0, False: 0.0}
+    worst = 0.0
+    for left, candidates, right in jobs:
+        results = {}
+        for reuse in (True, False):
+            start = time.perf_counter()
+            results[reuse] = lm.score_candidates(left, candidates, right, right_words, reuse_prefix=reuse)
+            seconds[reuse] += time.perf_counter() - start
+        worst = max(worst, max(abs(a.logprob - b.logprob) for a, b in zip(results[True], results[False])))
+    return {"spans": len(jobs), "candidates_per_span": round(statistics.mean(len(j[1]) for j in jobs), 1),
+            "cached_s": round(seconds[True], 1), "uncached_s": round(seconds[False], 1),
+            "speedup": round(seconds[False] / seconds[True], 2), "max_abs_diff_nats": worst}
+
+
+def candidates_for(thesaurus, span: dict, limit: int) -> list[str]:
+    """The spun word, its thesaurus originals (strongest first, case as spun), and the true original.
+
+    The true original is added when the thesaurus misses it, so the ranking measures the LM,
+    not the thesaurus' coverage (reported apart).
+    """
+    found = [match_case(span["spun"], o.text) for o in thesaurus.originals(span["spun"])][:limit]
+    ordered = [span["spun"]] + [c for c in found if c != span["spun"]]
+    return ordered if span["clean"] in ordered else ordered + [span["clean"]]
+
+
+def measure_quality(lm: LanguageModel, spans: list[dict], right_words: int) -> dict:
+    """Share of spans where the original beats the spun wording, by how much right context is read."""
+    settings = {"left_only": 0, f"right_{right_words}_words": right_words, "whole_sentence": 10_000}
+    out: dict = {"spans": len(spans)}
+    for name, n in settings.items():
+        wins, margins = 0, []
+        for s in spans:
+            clean, spun = lm.score_candidates(s["text"][:s["start"]], [s["clean"], s["spun"]], s["text"][s["end"]:], n)
+            wins += clean.logprob > spun.logprob
+            margins.append(clean.logprob - spun.logprob)
+        out[name] = {"original_wins": round(wins / len(spans), 3), "median_margin_nats": round(statistics.median(margins), 2)}
+    return out
+
+
+def measure_ranking(lm: LanguageModel, spans: list[dict], right_words: int, limit: int) -> dict:
+    """Share of spans where the original ranks first among the spun word and its thesaurus originals."""
+    from repair.resources.thesaurus import Thesaurus
+
+    thesaurus = Thesaurus.load()
+    covered, first, first_no_keep, sizes = 0, 0, 0, []
+    for s in spans:
+        found = {match_case(s["spun"], o.text) for o in thesaurus.originals(s["spun"])}
+        covered += s["clean"] in found
+        candidates = candidates_for(thesaurus, s, limit)
+        sizes.append(len(candidates))
+        scores = lm.score_candidates(s["text"][:s["start"]], candidates, s["text"][s["end"]:], right_words)
+        best = max(scores, key=lambda c: c.logprob)
+        first += best.text == s["clean"]
+        best_change = max((c for c in scores if c.text != s["spun"]), key=lambda c: c.logprob)
+        first_no_keep += best_change.text == s["clean"]
+    n = len(spans)
+    return {"spans": n, "original_in_thesaurus": round(covered / n, 3), "mean_candidates": round(statistics.mean(sizes), 1),
+            "original_ranks_first_incl_keep": round(first / n, 3),
+            "original_ranks_first_among_changes": round(first_no_keep / n, 3)}
+
+
+def measure_tortured(lm: LanguageModel) -> list[dict]:
+    """Original vs tortured phrase in carrier sentences: whole-sentence log-prob margin (nats)."""
+    out = []
+    for original, tortured in TORTURED:
+        for carrier in CARRIERS:
+            good, bad = lm.text_logprobs([carrier.format(original), carrier.format(tortured)])
+            out.append({"original": original, "tortured": tortured, "sentence": carrier, "margin_nats": round(good - bad, 2)})
+    return out
+
+
+def measure_int8(lm: LanguageModel, spans: list[dict], texts: list[str], right_words: int) -> dict:
+    """int8 vs fp32 on the same spans: speed, score shift, and margins that change sign."""
+    int8 = LanguageModel(_quantized(lm), lm.tokenizer, lm.config)
+    pieces = sum(lm.count_pieces(t) + 1 for t in texts)
+    rates: dict[str, list[float]] = {"fp32": [], "int8": []}
+    for _ in range(2):
+        for name, model in (("fp32", lm), ("int8", int8)):
+            start = time.perf_counter()
+            model.text_logprobs(texts)
+            rates[name].append(pieces / (time.perf_counter() - start))
+    shifts = [abs(a - b) for a, b in zip(lm.text_logprobs(texts), int8.text_logprobs(texts))]
+    flips, wins = 0, {"fp32": 0, "int8": 0}
+    for s in spans:
+        margin = {}
+        for name, model in (("fp32", lm), ("int8", int8)):
+            clean, spun = model.score_candidates(s["text"][:s["start"]], [s["clean"], s["spun"]], s["text"][s["end"]:], right_words)
+            margin[name] = clean.logprob - spun.logprob
+            wins[name] += margin[name] > 0
+        flips += (margin["fp32"] > 0) != (margin["int8"] > 0)
+    return {"tokens_per_s": {k: [round(r) for r in v] for k, v in rates.items()},
+            "sentence_logprob_shift_nats": {"median": round(statistics.median(shifts), 2), "max": round(max(shifts), 2)},
+            "spans": len(spans), "margin_sign_flips": flips,
+            "original_wins": {k: round(v / len(spans), 3) for k, v in wins.items()}}
+
+
+def _quantized(lm: LanguageModel):
+    from repair.lm.quantize import quantize_int8
+
+    return quantize_int8(lm.model)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
