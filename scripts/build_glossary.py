@@ -1,15 +1,16 @@
 #!/usr/bin/env python
 """Build models/glossary/glossary.json.gz from the clean corpus and the spinner thesaurus.
 
-Steps (all pure functions in repair.glossary.match; this script only reads and writes files):
+Steps (pure functions of repair.glossary; this script only reads and writes files):
   1. count Title-Case n-grams, capitalised words and "Name (ACR)" definitions in every
      paragraph of ../shared/corpus/news.jsonl.gz;
-  2. keep frequent, cohesive n-grams as terms (repair.glossary.match.MineConfig);
+  2. keep frequent, cohesive n-grams as terms (repair.glossary.mine.MineConfig);
   3. variants of every term word from repair.resources.thesaurus (the spinner's own synonyms);
   4. run the matcher over the same clean corpus: any variant it finds there is real text, so
      it is written to the block list;
   5. measure on the held-out news_test.jsonl.gz: false edits per 1,000 clean words, and the
-     precision of the edits on the same paragraphs spun by repair.synth.spin (stats.json).
+     precision of the edits on the same paragraphs spun by repair.synth.spin (stats.json,
+     repair.glossary.quality).
 
 Usage:
     python scripts/build_glossary.py [--limit N] [--out models/glossary] [--no-thesaurus]
@@ -29,31 +30,22 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from repair.glossary.match import (
+from repair.glossary.match import Glossary
+from repair.glossary.mine import (
     ACRONYM_SOURCES,
-    GLOSSARY_FILE,
-    Glossary,
     MineConfig,
     MineCounts,
     count_paragraph,
-    false_edit_rate,
     glossary_data,
     select_terms,
-    spun_precision,
     thesaurus_synonyms,
     variant_keys,
     word_variants,
 )
+from repair.glossary.quality import false_edit_rate, spun_precision
+from repair.glossary.terms import GLOSSARY_FILE
 from repair.paths import corpus_path, models_dir
-
-
-def read_paragraphs(path: Path, limit: int | None = None):
-    """Paragraphs of a corpus file (one article per JSON line, paragraphs split by newline)."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for n, line in enumerate(handle):
-            if limit is not None and n >= limit:
-                return
-            yield from json.loads(line)["text"].split("\n")
+from repair.synth.corpus import read_paragraphs
 
 
 def sha256(path: Path) -> str:
@@ -178,15 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             "file_bytes": target.stat().st_size,
             "build_seconds": round(time.time() - started, 1),
         }
-    stats.update(measure(load(target), args.test))
+    stats.update(measure(Glossary.from_file(target), args.test))
     stats_path.write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(stats, indent=1))
     return 0
-
-
-def load(path: Path) -> Glossary:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return Glossary.from_data(json.load(handle))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ output holds counts and hashes, never text beyond the vocabulary; see models/ngr
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from repair.detect.lexicon import FEATURES, LexiconConfig, LexiconScorer  # noqa: E402
 from repair.resources.ngram import Encoder, NgramModel, count_tables, prune_vocab  # noqa: E402
 from repair.paths import corpus_path, models_dir  # noqa: E402
+from repair.synth.corpus import read_articles, read_paragraphs  # noqa: E402
 
 
 def read_ids(path: Path, limit: int | None, skip: int = 0, sources: frozenset[str] | None = None) -> tuple[np.ndarray, list[str]]:
@@ -36,29 +36,19 @@ def read_ids(path: Path, limit: int | None, skip: int = 0, sources: frozenset[st
     """
     encoder = Encoder()
     ids = array("I")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for n, line in enumerate(tqdm(lines, desc="articles", unit="art", file=sys.stderr)):
-            if limit is not None and n >= limit:
-                break
-            if n < skip:
-                continue
-            article = json.loads(line)
-            if sources is not None and article["source"] not in sources:
-                continue
-            for paragraph in article["text"].split("\n"):
-                ids.extend(encoder.paragraph(paragraph))
+    for n, article in enumerate(tqdm(read_articles(path, limit), desc="articles", unit="art", file=sys.stderr)):
+        if n < skip:
+            continue
+        if sources is not None and article["source"] not in sources:
+            continue
+        for paragraph in article["text"].split("\n"):
+            ids.extend(encoder.paragraph(paragraph))
     return np.frombuffer(ids, dtype=np.uint32).astype(np.int64), encoder.words
 
 
 def holdout_paragraphs(path: Path, articles: int, min_words: int = 8) -> list[str]:
     """Paragraphs of the first ``articles`` articles (never counted into the n-gram tables)."""
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for n, line in enumerate(lines):
-            if n >= articles:
-                break
-            out.extend(p for p in json.loads(line)["text"].split("\n") if len(p.split()) >= min_words)
-    return out
+    return [p for p in read_paragraphs(path, articles) if len(p.split()) >= min_words]
 
 
 def spun_samples(paragraphs: list[str], thesaurus, rates: list[float], seed: int, preset: str = "restorer"):

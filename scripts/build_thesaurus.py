@@ -51,6 +51,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from repair.synth.corpus import read_articles  # noqa: E402
+
 WORDNET = Path("/usr/share/wordnet")
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
@@ -208,9 +210,7 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------------- corpus statistics
 def corpus_texts(path: Path):
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)["text"]
+    return (article["text"] for article in read_articles(path))
 
 
 def unigram_counts(corpus: Path, cache: Path) -> tuple[collections.Counter, collections.Counter]:

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from repair.paths import corpus_path, models_dir
 from repair.resources.thesaurus import Thesaurus
-from repair.tokenizer import corpus_paragraphs
+from repair.synth.corpus import read_paragraphs
 from repair.glossary.titles import RELATION_SOURCES, TITLES_FILE, TitleConfig, TitleIndex, count_titles, titles_data
 
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     started = time.perf_counter()
     config = TitleConfig()
-    counts = count_titles(tqdm(itertools.islice(corpus_paragraphs(args.corpus), args.limit), desc="counting titles", unit=" paragraphs"))
+    counts = count_titles(tqdm(itertools.islice(read_paragraphs(args.corpus, skip_empty=True), args.limit), desc="counting titles", unit=" paragraphs"))
     thesaurus = Thesaurus.load()
 
     def synonyms(word: str) -> list[str]:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     index = TitleIndex(data)
     words = edits = 0
     examples = []
-    for paragraph in corpus_paragraphs(args.test):
+    for paragraph in read_paragraphs(args.test, skip_empty=True):
         words += len(paragraph.split())
         found = index.find(paragraph)
         edits += len(found)

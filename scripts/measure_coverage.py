@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gzip
 import json
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from repair.paths import corpus_path, models_dir  # noqa: E402
+from repair.synth.corpus import read_articles  # noqa: E402
 from repair.synth.spin import SOURCE_PRESETS, SpinConfig, Spinner  # noqa: E402
 from repair.resources.thesaurus import SOURCES, Thesaurus  # noqa: E402
 
@@ -78,13 +78,7 @@ def multiword(thesaurus: Thesaurus, pairs) -> dict:
 
 
 def corpus_sample(path: Path, articles: int) -> list[str]:
-    texts = []
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            texts.append(json.loads(line)["text"])
-            if len(texts) >= articles:
-                break
-    return texts
+    return [article["text"] for article in read_articles(path, articles)]
 
 
 def density_and_top(thesaurus: Thesaurus, texts: list[str], rate: float, preset: str) -> dict:

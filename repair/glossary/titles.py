@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repair.glossary.match import STOPWORDS, Token, cap_runs, is_cap, tokenize
+from repair.glossary.terms import STOPWORDS, cap_runs
 from repair.results import Edit
+from repair.text import Token, glossary_tokens, is_capitalized
 
 TITLES_FILE = "titles.json.gz"
 FORMAT_VERSION = 1
@@ -73,7 +74,7 @@ def is_name_word(word: str) -> bool:
     """A capitalised word that can be part of a person's name (not an acronym, not "The")."""
     letters = word.replace("-", "").replace("'", "").replace("’", "")
     return (
-        is_cap(word) and letters.isalpha() and not (len(word) > 1 and word.isupper())
+        is_capitalized(word) and letters.isalpha() and not (len(word) > 1 and word.isupper())
         and word.lower() not in STOPWORDS
     )
 
@@ -94,13 +95,13 @@ def count_titles(paragraphs: Iterable[str]) -> TitleCounts:
     """Heads and two-word titles before every name in clean paragraphs."""
     counts = TitleCounts()
     for text in paragraphs:
-        tokens = tokenize(text)
+        tokens = glossary_tokens(text)
         for mention in mentions(text, tokens):
             name = " ".join(mention.name)
             head = tokens[mention.head].text
             counts.heads[name][head.lower()] += 1
             counts.head_totals[head.lower()] += 1
-            if mention.head > 0 and is_cap(tokens[mention.head - 1].text) and (
+            if mention.head > 0 and is_capitalized(tokens[mention.head - 1].text) and (
                 text[tokens[mention.head - 1].end : tokens[mention.head].start] == " "
             ):
                 counts.phrases[name][f"{tokens[mention.head - 1].text} {head}"] += 1
@@ -183,7 +184,7 @@ class TitleIndex:
 
     def find(self, paragraph: str) -> list[Edit]:
         """Edits putting a known name's title back where a thesaurus relative of it stands."""
-        tokens = tokenize(paragraph)
+        tokens = glossary_tokens(paragraph)
         edits = []
         for mention in mentions(paragraph, tokens):
             edit = self._repair(paragraph, tokens, mention)

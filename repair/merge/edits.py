@@ -6,8 +6,10 @@ guarantees that unflagged text is never damaged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from repair.results import Edit
+from repair.text import overlaps
 
 # When two candidate edits overlap, the higher-priority source wins; glossary terms are
 # curated multi-word canonical names, so they beat the word-level model.
@@ -19,17 +21,22 @@ def drop_no_ops(edits: Iterable[Edit]) -> list[Edit]:
     return [edit for edit in edits if edit.old != edit.new]
 
 
+def keep_non_overlapping(ranked: Iterable[Edit]) -> list[Edit]:
+    """Each edit in the given order, unless it overlaps one kept before it (best first in, wins)."""
+    kept: list[Edit] = []
+    for edit in ranked:
+        if not any(overlaps(edit.start, edit.end, other.start, other.end) for other in kept):
+            kept.append(edit)
+    return kept
+
+
 def resolve_overlaps(edits: Iterable[Edit]) -> list[Edit]:
     """Keep a non-overlapping subset: best source first, then confidence, then longer span."""
     ranked = sorted(
         edits,
         key=lambda e: (-SOURCE_PRIORITY.get(e.source, 0), -e.confidence, -(e.end - e.start), e.start),
     )
-    chosen: list[Edit] = []
-    for edit in ranked:
-        if all(edit.end <= kept.start or edit.start >= kept.end for kept in chosen):
-            chosen.append(edit)
-    return sorted(chosen, key=lambda e: e.start)
+    return sorted(keep_non_overlapping(ranked), key=lambda e: e.start)
 
 
 def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0) -> list[Edit]:
@@ -56,6 +63,4 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
 def shift_edits(edits: Iterable[Edit], offset: int) -> list[Edit]:
     """Move edits found in a slice of the text back to offsets in the whole text."""
-    from dataclasses import replace
-
     return [replace(e, start=e.start + offset, end=e.end + offset) for e in edits]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair.errors import ModelNotFoundError, UnspinError
+from repair.text import copy_initial_case
 
 MORPHOLOGY_FILE = "morphology.tsv.gz"
 TAG_POS = {
@@ -133,7 +134,7 @@ class Inflector:
             return self._inflect_phrase(lemma, tag)
         irregular = self.irregular.get((lemma.lower(), tag))
         if irregular is not None:
-            return _copy_initial_case(lemma, irregular)
+            return copy_initial_case(lemma, irregular)
         return _regular_form(lemma, tag)
 
     def _inflect_phrase(self, phrase: str, tag: str) -> str:
@@ -253,7 +254,3 @@ def _syllables(word: str) -> int:
     if word.endswith("e") and count > 1 and not word.endswith(("le", "ee")):
         count -= 1
     return max(count, 1)
-
-
-def _copy_initial_case(template: str, word: str) -> str:
-    return word[0].upper() + word[1:] if template[:1].isupper() else word

@@ -14,18 +14,14 @@ Format (``models/ngram/``, written by ``scripts/build_ngrams.py``; see its READM
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from repair.errors import ModelNotFoundError
+from repair.text import NGRAM_TOKEN_RE, Token, ngram_tokens, normalize
 
-# Words as in repair.text, plus dotted abbreviations ("U.S.") kept whole so that their
-# context survives, plus sentence and clause punctuation as tokens of their own.
-TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’\-][^\W_]+)*|[.!?;:,]")
 UNK, BOS = 0, 1
 ID_BITS = 21
 # Counts above CODE_EXACT are stored on a log scale with this base (uint8, max ~700k).
@@ -44,26 +40,8 @@ FILES = (
 )
 
 
-@dataclass(frozen=True)
-class Token:
-    """A token of a paragraph: character offsets, surface text and normalised form."""
-
-    start: int
-    end: int
-    text: str
-    norm: str
-
-
-def normalize(token: str) -> str:
-    """Lower-case, straight apostrophes, and one symbol for all sentence-ending punctuation."""
-    if token in ".!?;:":
-        return "."
-    return token.lower().replace("’", "'")
-
-
-def tokenize(text: str) -> list[Token]:
-    """Tokens of ``text`` with offsets; the same tokenisation the corpus counts were built with."""
-    return [Token(m.start(), m.end(), m.group(), normalize(m.group())) for m in TOKEN_RE.finditer(text)]
+# The model's tokenizer: the counts were built with it, so every query must use it too.
+tokenize = ngram_tokens
 
 
 def hash_keys(keys: np.ndarray) -> np.ndarray:
@@ -132,7 +110,7 @@ class Encoder:
     def paragraph(self, text: str) -> list[int]:
         """``BOS`` then the ids of the paragraph's tokens (new words get new ids)."""
         out = [BOS]
-        for match in TOKEN_RE.finditer(text):
+        for match in NGRAM_TOKEN_RE.finditer(text):  # no Token objects: this runs over the whole corpus
             word = normalize(match.group())
             i = self.index.get(word)
             if i is None:
@@ -160,6 +138,8 @@ def hashed_table(counts: np.ndarray, hashes: np.ndarray, extra: np.ndarray | Non
     """Sort by hash; colliding entries are merged by summing (a few per million)."""
     order = np.argsort(hashes, kind="stable")
     hashes, counts = hashes[order], counts[order]
+    if len(hashes) == 0:  # reduceat cannot reduce nothing (a tiny corpus with no repeated trigram)
+        return [hashes, counts] + ([extra[order]] if extra is not None else [])
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     out = [hashes[starts], np.add.reduceat(counts, starts)]
     if extra is not None:
@@ -197,7 +177,6 @@ def count_tables(ids: np.ndarray, vocab_size: int, min_bigram: int = 1, min_trig
         "trigram_keys": tri_hash,
         "trigram_counts": encode_counts(tri_c),
     }
-
 
 
 def holdout_article_ids(models_root: Path, corpus: Path) -> frozenset[str] | None:

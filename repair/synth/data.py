@@ -316,7 +316,7 @@ def suite_rows(rows: list[dict], size: int) -> list[dict]:
     per_article: dict[str, int] = {}
     chosen = []
     for row in ordered:
-        article = row["id"].rsplit("#", 1)[0]
+        article = article_of(row)
         if per_article.get(article, 0) >= 2:
             continue
         per_article[article] = per_article.get(article, 0) + 1

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from repair.errors import UnspinError
 from repair.synth.spin import SpinConfig, Spinner, SpunText, build_spun
-from repair.text import Token, match_case, words
+from repair.text import Token, match_case, starts_sentence, words
 from repair.resources.thesaurus import Thesaurus
 
 # Generic official titles and the false friends / over-literal renderings MT systems produce.
@@ -166,9 +166,9 @@ def _weighted(options, weights: Mapping[str, float], pick: float):
 
 
 def _is_name(text: str, token: Token) -> bool:
-    before = text[:token.start].rstrip(" \"'“‘(")
+    """A capitalised word of four or more letters, not in capitals, not starting a sentence."""
     return (token.text[:1].isupper() and not token.text.isupper() and len(token.text) > 3
-            and bool(before) and before[-1] not in ".!?:\n")
+            and not starts_sentence(text, token.start))
 
 
 def _acronym_variants(acronym: str) -> list[str]:

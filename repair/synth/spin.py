@@ -27,7 +27,7 @@ from typing import Literal
 
 from repair.errors import UnspinError
 from repair.resources.inflect import TAG_POS
-from repair.text import Token, match_case, words
+from repair.text import Token, match_case, starts_sentence, words
 from repair.resources.thesaurus import Thesaurus
 
 # Closed-class words: spinners change these only through phrase rewrites (source "phrase")
@@ -63,6 +63,10 @@ SOURCE_PRESETS: dict[str, dict[str, float]] = {
     "broad": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6,
               "twohop": 1.5, "distrib": 0.8, "derived": 1.0, "closed": 1.0},
 }
+# A capitalised word after these (and any OPENERS) starts a sentence, so it is not a name; a
+# dash counts too because datelines end in one ("LONDON — Officials said").
+SENTENCE_ENDS = ".!?:\n—–-"
+OPENERS = " \"'“‘(["
 PRESET_SETTINGS: dict[str, dict[str, int]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20}}
 HeldOutMode = Literal["allow", "exclude"]
 
@@ -317,7 +321,7 @@ class Spinner:
             return 0.0
         if token.text.isupper() and len(token.text) > 1:
             return 0.0  # acronyms and all-caps headlines/datelines
-        if token.text[0].isupper() and not _sentence_initial(text, token.start):
+        if token.text[0].isupper() and not starts_sentence(text, token.start, ends=SENTENCE_ENDS, openers=OPENERS):
             return self.config.capital_rate
         return 1.0
 
@@ -366,9 +370,3 @@ class Spinner:
 
 def _contiguous(text: str, tokens: list[Token]) -> bool:
     return all(text[a.end:b.start] == " " for a, b in zip(tokens, tokens[1:]))
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    """True at the start of the text or after end punctuation (and quotes/brackets)."""
-    before = text[:start].rstrip(" \"'“‘([")
-    return not before or before[-1] in ".!?:\n—–-"

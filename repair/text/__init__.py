@@ -1,32 +1,43 @@
-"""Text units with character offsets: words, paragraphs, sentences, case transfer, span overlap.
+"""The text toolkit every stage shares: tokens with offsets, segments, case transfer, span overlap.
 
-Every stage works on these so that offsets always point back into the caller's text. The
-names are re-exported here because every stage uses them (``from repair import text``).
+Offsets always point back into the caller's text. Each of these is written once, here; the
+names are re-exported so that stages write ``from repair.text import words``.
 """
-from repair.text.units import (
-    PARAGRAPH_RE,
-    SENTENCE_END_RE,
+from repair.text.case import copy_initial_case, is_all_caps, is_capitalized, match_case, match_case_by_word
+from repair.text.segments import PARAGRAPH_RE, SENTENCE_END_RE, Segment, paragraphs, sentences, starts_sentence
+from repair.text.spans import overlaps
+from repair.text.tokens import (
+    GLOSSARY_TOKEN_RE,
+    NGRAM_TOKEN_RE,
     WORD_RE,
-    Segment,
     Token,
     count_words,
-    match_case,
-    paragraphs,
-    sentences,
+    glossary_tokens,
+    ngram_tokens,
+    normalize,
     words,
 )
-from repair.text.spans import overlaps
 
 __all__ = [
+    "GLOSSARY_TOKEN_RE",
+    "NGRAM_TOKEN_RE",
     "PARAGRAPH_RE",
     "SENTENCE_END_RE",
     "WORD_RE",
     "Segment",
     "Token",
+    "copy_initial_case",
     "count_words",
+    "glossary_tokens",
+    "is_all_caps",
+    "is_capitalized",
     "match_case",
+    "match_case_by_word",
+    "ngram_tokens",
+    "normalize",
+    "overlaps",
     "paragraphs",
     "sentences",
+    "starts_sentence",
     "words",
-    "overlaps",
 ]

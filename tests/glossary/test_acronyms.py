@@ -1,8 +1,72 @@
-"""Document-level acronym consistency (repair/document.py)."""
+"""Acronyms and their names: repairs in a paragraph and through a document (repair/glossary/acronyms.py)."""
 from __future__ import annotations
 
-from repair.glossary.acronyms import acronym_repairs, propagate_acronyms, slip_of
+from collections import Counter
+
+import pytest
+
+from repair.glossary.acronyms import AcronymChecker, acronym_repairs, explains, propagate_acronyms, slip_of, spells
+from repair.glossary.terms import Term
 from repair.results import Edit
+from repair.text import glossary_tokens
+
+
+# ---- in a paragraph ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "words, acronym, expected",
+    [
+        ("Collective Security Treaty Organization", "CSO", False),
+        ("Association of Southeast Asian Nations", "ASEAN", True),
+        ("Centers for Disease Control and Prevention", "CDC", True),
+        ("The General Services Administration", "GSA", True),
+        ("Asia-Pacific Economic Cooperation", "APEC", True),
+        ("Shanghai Cooperation Group", "SCO", False),
+    ],
+)
+def test_explains(words, acronym, expected):
+    assert explains(words.split(), acronym) is expected
+
+
+def test_spells_with_and_without_inner_letters():
+    assert spells(["Southeast", "Asian"], "sea", inner=True)
+    assert not spells(["Southeast", "Asian"], "sea")
+
+
+TERMS = [Term("Collective Security Treaty Organization", 40, "CSTO", "org"), Term("Security Council", 90, "", "org")]
+VARIANTS = {"organization": ["group", "arrangement"], "security": ["safety"]}
+
+
+@pytest.fixture(scope="module")
+def checker() -> AcronymChecker:
+    words = [tuple(w.lower() for w in t.words) for t in TERMS]
+    return AcronymChecker.build(TERMS, words, VARIANTS, upgrade_ratio=10.0)
+
+
+def test_checker_tables(checker):
+    assert checker.sources == {"group": ["organization"], "arrangement": ["organization"], "safety": ["security"]}
+    assert checker.name_word_freq == Counter({"security": 130, "collective": 40, "treaty": 40, "organization": 40, "council": 90})
+    assert checker.acronym_of_name(["The", "Collective", "Security", "Treaty", "Organization"]) == "CSTO"
+    assert checker.acronym_of_name(["Security", "Council"]) == ""
+
+
+def test_name_word_that_breaks_its_acronym_is_replaced(checker):
+    text = "the Collective Security Treaty Group (CSTO) met"
+    edits = checker.names_fixed_by_acronym(text, glossary_tokens(text), [])
+    assert [(e.old, e.new) for e in edits] == [("Group", "Organization")]
+    assert checker.names_fixed_by_acronym(text, glossary_tokens(text), [Edit(4, 14, "Collective", "X", "glossary", 0.9)]) == []
+
+
+def test_acronym_slip_beside_its_name_is_repaired(checker):
+    text = "the CSO (Collective Security Treaty Organization) met"
+    edits = checker.acronyms_fixed_by_name(text, glossary_tokens(text), [])
+    assert [(e.old, e.new, e.confidence) for e in edits] == [("CSO", "CSTO", 0.8)]
+    text = "the CDC (Centers for Disease Control and Prevention) met"
+    assert checker.acronyms_fixed_by_name(text, glossary_tokens(text), []) == []
+
+
+# ---- through a document --------------------------------------------------------------------
 
 PARAGRAPHS = [
     "Wang praised the CSO (Collective Security Treaty Organization) for its role.",

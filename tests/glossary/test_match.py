@@ -1,4 +1,4 @@
-"""Glossary: mining terms from clean sentences, finding spun variants, never touching clean text."""
+"""Glossary matching: spun variants back to canonical terms, clean text untouched (repair/glossary/match.py)."""
 from __future__ import annotations
 
 import gzip
@@ -7,109 +7,10 @@ import json
 import pytest
 
 from repair.errors import ModelNotFoundError
-from repair.glossary.match import (
-    GLOSSARY_FILE,
-    Glossary,
-    GlossaryConfig,
-    MineConfig,
-    MineCounts,
-    count_paragraph,
-    explains,
-    glossary_data,
-    restores,
-    spun_precision,
-    select_terms,
-    transfer_case,
-    variant_keys,
-    word_variants,
-)
-from repair.paths import models_dir
-
-# A small clean "corpus": each sentence pattern is repeated so its terms pass min_freq.
-CLEAN = [
-    "The Foreign Minister of Freedonia met the press on {day}.",
-    "Officials said the Northern Trade Council (NTC) would meet again on {day}.",
-    "The Northern Trade Council said exports rose on {day}.",
-    "Analysts at the Harbour Safety Board (HSB) published a report on {day}.",
-    "Freedonia's Foreign Minister Ada Lark flew home on {day}.",
-    "The Overseas Development Fund paid out grants on {day}.",
-]
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-# The corpus is tiny, so terms are rare: trust two-word terms from 8 occurrences on.
-TINY = GlossaryConfig(min_term_freq=3, min_short_freq=8)
-# The synonyms a spinner's thesaurus would offer for each (lower-case) word.
-THESAURUS = {
-    "foreign": ["overseas", "alien", "ext"],
-    "minister": ["curate", "diplomatic minister"],
-    "trade": ["commerce", "craft"],
-    "council": ["board", "assembly"],
-    "safety": ["refuge"],
-    "board": ["panel"],
-    "northern": ["boreal"],
-}
-
-
-def synonyms(word: str) -> list[str]:
-    return THESAURUS.get(word, [])
-
-
-def mine(paragraphs: list[str]) -> MineCounts:
-    counts = MineCounts()
-    for paragraph in paragraphs:
-        counts.update(count_paragraph(paragraph))
-    return counts
-
-
-@pytest.fixture(scope="module")
-def corpus() -> list[str]:
-    return [pattern.format(day=day) for pattern in CLEAN for day in DAYS]
-
-
-@pytest.fixture(scope="module")
-def tiny(corpus) -> Glossary:
-    config = MineConfig(min_freq=3, min_acronym_freq=2)
-    terms = select_terms(mine(corpus), config)
-    variants = word_variants(variant_keys(terms), synonyms)
-    glossary = Glossary(terms, variants, vocab={"report", "exports"}, config=TINY)
-    blocked = [key for paragraph in corpus for key in glossary.attested_variants(paragraph)]
-    data = glossary_data(terms, variants, blocked=blocked, vocab={"report", "exports"})
-    return Glossary.from_data(json.loads(json.dumps(data)), TINY)
-
-
-def apply(text: str, edits) -> str:
-    for edit in sorted(edits, key=lambda e: -e.start):
-        assert text[edit.start : edit.end] == edit.old
-        text = text[: edit.start] + edit.new + text[edit.end :]
-    return text
-
-
-# ---- mining -----------------------------------------------------------------------------
-
-
-def test_mining_finds_terms_and_acronyms(tiny):
-    texts = {t.text: t for t in tiny.terms}
-    assert "Foreign Minister" in texts
-    assert texts["Northern Trade Council"].acronym == "NTC"
-    assert texts["Northern Trade Council"].kind == "org"
-    assert not any(t.text.split()[0] in ("The", "Officials") for t in tiny.terms)
-    assert not any(day in t.text for t in tiny.terms for day in DAYS)
-
-
-def test_sentence_start_and_coordination_are_not_terms():
-    counts = mine([f"Monday Morning traffic was slow near Paris and Rome {i}." for i in range(6)] + [
-        f"Paris {i} and Rome {i} are cities, Paris is big, Rome is old." for i in range(20)
-    ])
-    texts = {t.text for t in select_terms(counts, MineConfig(min_freq=3))}
-    assert "Monday Morning" not in texts
-    assert "Paris and Rome" not in texts
-
-
-def test_word_variants_skip_abbreviations_and_self():
-    table = word_variants(["corporation", "foreign"], lambda w: {"corporation": ["corp", "company", "Corporation"], "foreign": ["Overseas"]}[w])
-    assert table == {"corporation": ["company"], "foreign": ["overseas"]}
-
-
-# ---- matching ---------------------------------------------------------------------------
+from repair.glossary.match import Glossary, GlossaryConfig, inflection_of
+from repair.glossary.mine import MineConfig, glossary_data, select_terms, variant_keys, word_variants
+from repair.glossary.terms import GLOSSARY_FILE, term_case
+from tests.glossary.tiny import TINY, apply, mine, synonyms
 
 
 @pytest.mark.parametrize(
@@ -134,6 +35,13 @@ def test_canonical_and_clean_text_give_no_edits(tiny, corpus):
         assert tiny.find(paragraph) == []
     assert tiny.find("") == []
     assert tiny.find("the overseas minister, in lower case, is not a name here") == []
+
+
+def test_edits_are_sorted_and_do_not_overlap(tiny):
+    text = "The Overseas Minister met the Northern Commerce Council and the Harbour Refuge Board (HSB)."
+    edits = tiny.find(text)
+    assert [e.start for e in edits] == sorted(e.start for e in edits) and len(edits) == 3
+    assert all(a.end <= b.start for a, b in zip(edits, edits[1:]))
 
 
 def test_variant_seen_in_clean_text_is_blocked(corpus):
@@ -166,37 +74,22 @@ def test_needs_an_intact_word(tiny):
     assert tiny.find("The Overseas Curate spoke.") == []
 
 
-def test_acronym_disagreeing_with_name_is_repaired(tiny):
-    text = "Members of the Harbour Refuge Board (HSB) met."
-    assert apply(text, tiny.find(text)) == "Members of the Harbour Safety Board (HSB) met."
-
-
-def test_acronym_variant_next_to_its_name(tiny):
+def test_acronym_repairs_can_be_switched_off(corpus, tiny):
     text = "The NC (Northern Trade Council) met."
     assert apply(text, tiny.find(text)) == "The NTC (Northern Trade Council) met."
+    terms = select_terms(mine(corpus), MineConfig(min_freq=3, min_acronym_freq=2))
+    variants = word_variants(variant_keys(terms), synonyms)
+    config = GlossaryConfig(min_term_freq=3, min_short_freq=8, acronym_variants=False)
+    assert Glossary(terms, variants, config=config).find(text) == []
 
 
 @pytest.mark.parametrize(
-    "words, acronym, expected",
-    [
-        ("Collective Security Treaty Organization", "CSO", False),
-        ("Association of Southeast Asian Nations", "ASEAN", True),
-        ("Centers for Disease Control and Prevention", "CDC", True),
-        ("The General Services Administration", "GSA", True),
-        ("Asia-Pacific Economic Cooperation", "APEC", True),
-    ],
+    "token, word, expected",
+    [("ministers", "minister", True), ("minister's", "minister", True), ("minister", "ministers", True),
+     ("ministerial", "minister", False), ("minster", "minister", False)],
 )
-def test_explains(words, acronym, expected):
-    assert explains(words.split(), acronym) is expected
-
-
-@pytest.mark.parametrize(
-    "template, word, expected",
-    [("Overseas", "Foreign", "Foreign"), ("OVERSEAS", "Foreign", "FOREIGN"), ("overseas", "Foreign", "foreign"),
-     ("group", "CSTO", "CSTO"), ("Group", "organization", "Organization")],
-)
-def test_transfer_case(template, word, expected):
-    assert transfer_case(template, word) == expected
+def test_inflection_of(token, word, expected):
+    assert inflection_of(token, word) is expected
 
 
 def test_bad_format_and_missing_file(tmp_path):
@@ -214,31 +107,10 @@ def test_load_round_trip(tiny, tmp_path):
         json.dump(data, handle)
     loaded = Glossary.load(tmp_path, TINY)
     assert loaded.find("Yesterday the Overseas Minister arrived.")[0].new == "Foreign"
-
-
-def test_spun_precision_counts_exact_restorations(tiny):
-    from repair.synth.spin import SpunText, Substitution
-
-    clean = "Yesterday the Foreign Minister met the Northern Trade Council."
-    spun = "Yesterday the Overseas Minister met the Northern Commerce Council."
-    subs = (
-        Substitution(14, 21, 14, 22, "Foreign", "Overseas", "wordnet"),
-        Substitution(48, 53, 49, 57, "Trade", "Commerce", "wordnet"),
-    )
-    spun_text = SpunText(clean, spun, subs)
-    assert all(restores(edit, spun_text) for edit in tiny.find(spun))
-    stats = spun_precision(tiny, [spun_text])
-    assert (stats["spun_edits_right"], stats["spun_edits_wrong"]) == (2, 0)
+    assert Glossary.from_file(folder / GLOSSARY_FILE, TINY).terms == loaded.terms
 
 
 # ---- the shipped glossary ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Glossary:
-    if not (models_dir() / "glossary" / GLOSSARY_FILE).is_file():
-        pytest.skip("models/glossary not built (python scripts/build_glossary.py)")
-    return Glossary.load(models_dir())
 
 
 def test_shipped_glossary_restores_generated_variants(shipped):
@@ -249,7 +121,7 @@ def test_shipped_glossary_restores_generated_variants(shipped):
             continue
         k = len(words) - 1
         for form in shipped.variants.get(words[k], ())[:1]:
-            spun_words = list(term.words[:k]) + [transfer_case(term.words[k], " ".join(form))]
+            spun_words = list(term.words[:k]) + [term_case(term.words[k], " ".join(form))]
             spun = f"On Monday the {' '.join(spun_words)} said so."
             key = " ".join(w.lower() for w in spun_words)
             if key in shipped.blocked:
@@ -266,6 +138,7 @@ def test_shipped_glossary_restores_generated_variants(shipped):
         ("Officials said the Exchequer Secretary would travel to Paris.", "Officials said the Treasury Secretary would travel to Paris."),
         ("The DEPARTMENT OF COMMERCIALISM said so.", "The DEPARTMENT OF COMMERCE said so."),
         ("The Department of Commercialism's report", "The Department of Commerce's report"),
+        ("The CSO (Collective Security Treaty Organization) met.", "The CSTO (Collective Security Treaty Organization) met."),
     ],
 )
 def test_shipped_glossary_restores_titles_and_offices(shipped, spun, clean):

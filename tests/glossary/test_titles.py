@@ -1,11 +1,11 @@
-"""Titles of known people: mining, thesaurus relations, matching (repair/titles.py)."""
+"""Titles of known people: mining, thesaurus relations, matching (repair/glossary/titles.py)."""
 from __future__ import annotations
 
 from collections import Counter
 
 from repair.paths import models_dir
 from repair.glossary.titles import TITLES_FILE, TitleConfig, TitleIndex, count_titles, mentions, name_titles, relatives, titles_data
-from repair.glossary.match import tokenize
+from repair.text import glossary_tokens
 
 CORPUS = [
     "Foreign Minister Anna Berg met Prime Minister Olaf Dahl on Monday.",
@@ -28,8 +28,8 @@ def tiny_index() -> TitleIndex:
 
 def test_mentions_split_title_and_two_word_name():
     text = "Swedish Foreign Minister Anna Berg arrived."
-    found = mentions(text, tokenize(text))
-    assert [(m.name, tokenize(text)[m.head].text) for m in found] == [(("anna", "berg"), "Minister")]
+    found = mentions(text, glossary_tokens(text))
+    assert [(m.name, glossary_tokens(text)[m.head].text) for m in found] == [(("anna", "berg"), "Minister")]
 
 
 def test_counts_heads_and_two_word_titles():

@@ -1,6 +1,7 @@
+"""Merging candidate edits into one non-overlapping set, and applying it (repair/merge/edits.py)."""
 import pytest
 
-from repair.merge.edits import apply_edits, merge_edits
+from repair.merge.edits import apply_edits, keep_non_overlapping, merge_edits, resolve_overlaps, shift_edits
 from repair.results import Edit
 
 
@@ -35,3 +36,27 @@ def test_merge_drops_low_confidence_and_no_ops():
     low = edit(10, 14, "name", "call", confidence=0.2)
     no_op = edit(20, 24, "said", "said")
     assert merge_edits([keep, low, no_op], min_confidence=0.5) == [keep]
+
+
+def test_keep_non_overlapping_keeps_the_first_of_each_clash_in_the_given_order():
+    a, b, c = edit(0, 10, "x" * 10, "y"), edit(5, 12, "x" * 7, "y"), edit(10, 14, "abcd", "y")
+    assert keep_non_overlapping([a, b, c]) == [a, c]  # c only touches a
+    assert keep_non_overlapping([b, a, c]) == [b]
+    assert keep_non_overlapping([]) == []
+
+
+def test_resolve_overlaps_ranks_by_source_then_confidence_then_length():
+    short = edit(0, 4, "navy", "army", confidence=0.9)
+    long = edit(0, 9, "navy base", "army camp", confidence=0.9)
+    sure = edit(5, 9, "base", "camp", confidence=0.95)
+    assert resolve_overlaps([short, long]) == [long]
+    assert resolve_overlaps([short, long, sure]) == [short, sure]
+
+
+def test_apply_rejects_overlapping_edits():
+    with pytest.raises(ValueError, match="overlapping"):
+        apply_edits("abc def", [edit(0, 3, "abc", "x"), edit(2, 5, "c d", "y")])
+
+
+def test_shift_edits_moves_offsets():
+    assert shift_edits([edit(0, 4, "navy", "army")], 10) == [edit(10, 14, "navy", "army")]

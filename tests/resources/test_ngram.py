@@ -13,10 +13,10 @@ from repair.resources.ngram import (
     encode_counts,
     hash_keys,
     lookup,
-    normalize,
     prune_vocab,
     tokenize,
 )
+from repair.text import ngram_tokens
 from repair.paths import models_dir
 
 TOY = [
@@ -34,33 +34,14 @@ def toy() -> NgramModel:
 
 @pytest.fixture(scope="module")
 def shipped() -> NgramModel:
-    try:
-        return NgramModel.load(models_dir())
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+    return NgramModel.load(models_dir())  # committed: failing to load is a failure, not a skip
 
 
-@pytest.mark.parametrize(
-    "text, norms",
-    [
-        ("U.S. troops left.", ["u.s.", "troops", "left", "."]),
-        ("Don’t stop, he said!", ["don't", "stop", ",", "he", "said", "."]),
-        ("Kassym-Jomart Tokayev", ["kassym-jomart", "tokayev"]),
-        ("", []),
-    ],
-)
-def test_tokenize_normalises(text, norms):
-    assert [t.norm for t in tokenize(text)] == norms
-
-
-def test_tokens_point_back_into_text():
-    text = "Chinese Foreign Minister Wang Yi, on Monday."
-    assert all(text[t.start : t.end] == t.text for t in tokenize(text))
-
-
-@pytest.mark.parametrize("token, norm", [("?", "."), (";", "."), (",", ","), ("Overseas", "overseas")])
-def test_normalize(token, norm):
-    assert normalize(token) == norm
+def test_queries_use_the_tokenizer_the_counts_were_built_with():
+    assert tokenize is ngram_tokens  # its cases are in tests/text/test_tokens.py
+    model = NgramModel.build(["U.S. troops left, he said!"], min_word=1)
+    assert set(model.vocab[2:]) == {"u.s.", "troops", "left", ",", "he", "said", "."}
+    assert model.count(["u.s.", "troops"]) == 1 and model.count(["troops", "left", ","]) == 0  # trigrams need 2
 
 
 def test_count_codes_exact_when_small_and_close_when_large():
