@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from repair.detect.config import TaggerConfig
 from repair.detect.registry import load_detector
 from repair.detect.tagger import units
 from repair.resources.shared import Resources
 from repair.results import DetectionReport, Span
-from repair.train.detector import DetectorTrainConfig, refit_cascade, train_detector
+from repair.train.detector import DetectorTrainConfig, refit_cascade, restore_trained, train_detector
 from repair.train.detector_data import frozen_prefixes, initial_model, with_clean_copies, word_labels
 from repair.train.detector_eval import evaluate_detector
 from repair.train.detector_fit import choose_gate, choose_word_threshold, fit_calibrator, passage_examples, prf
@@ -47,7 +48,8 @@ def test_smoke_run_reports_its_data_and_budget_and_stops_at_max_steps(trained):
     assert (resources.root / "detector" / "MODEL_CARD.generated.md").read_text(encoding="utf-8").startswith("# Unspin detector")
 
 
-@pytest.mark.parametrize("kind", ["tagger", "combined", "cascade"])
+# The cascade loads the combined detector, which loads the tagger: one load covers all three folders' parts.
+@pytest.mark.parametrize("kind", ["tagger", "cascade"])
 def test_trained_folder_loads_through_the_registry_and_runs(trained, kind):
     resources, _, _ = trained
     detector = load_detector(kind, resources)
@@ -63,6 +65,17 @@ def test_refit_cascade_rewrites_only_the_gate(trained, tiny_data):
     refit_cascade(SMOKE, data_dir=tiny_data.data_dir, out_dir=folder, resources=resources, corpus=tiny_data.corpus, log=quiet)
     after = TaggerConfig.from_pretrained(folder)
     assert after.fusion == before.fusion and after.settings == before.settings and after.cascade is not None
+
+
+def test_evaluate_only_restores_the_runs_checkpoint(trained):
+    resources, _, _ = trained
+    model, _ = initial_model(SMOKE.frozen_layers)
+    provenance = restore_trained(model, resources.root / "run", resources.root / "detector", quiet)
+    assert provenance["steps"] == 2 and provenance["config"]["frozen_layers"] == 5
+    shipped = load_detector("tagger", resources).model.state_dict()
+    # The folder holds the same trained tensors, rounded to fp16.
+    head = model.state_dict()["classifier.weight"]
+    assert torch.allclose(head, shipped["classifier.weight"], atol=1e-3)
 
 
 def test_initial_model_freezes_the_embeddings_and_lowest_layers():
