@@ -65,6 +65,10 @@ class Budget:
         by_time = minutes / self.max_minutes if self.max_minutes else 0.0
         return max(by_steps, by_time)
 
+    def spent(self, step: int, minutes: float) -> bool:
+        """True once either limit is reached."""
+        return bool((self.max_steps and step >= self.max_steps) or (self.max_minutes and minutes >= self.max_minutes))
+
     def describe(self) -> str:
         """One line for the log: the limits in words."""
         limits = [f"{self.max_steps:,} steps" if self.max_steps else "", f"{self.max_minutes:g} min" if self.max_minutes else ""]
@@ -189,7 +193,7 @@ def train(
         clock: seconds, for the time budget (``time.monotonic``).
 
     Raises:
-        ValueError: ``batches`` is empty.
+        ValueError: ``batches`` is empty, or a whole epoch of them gave no loss.
     """
     if not batches:
         raise ValueError("nothing to train on: no batches")
@@ -215,10 +219,11 @@ def _optimise(model, loss_fn, batches, optimiser, budget: Budget, state: LoopSta
     last_save = clock()
     losses: deque[float] = deque(maxlen=budget.log_every)
     order: list[int] = []
+    skipped = 0
     model.train()
     while True:
         minutes = (clock() - started) / 60
-        if (budget.max_steps and state.step >= budget.max_steps) or (budget.max_minutes and minutes >= budget.max_minutes):
+        if budget.spent(state.step, minutes):
             break
         epoch, position = divmod(state.drawn, len(batches))
         if position == 0 or not order:
@@ -229,7 +234,11 @@ def _optimise(model, loss_fn, batches, optimiser, budget: Budget, state: LoopSta
         loss = loss_fn(model, batches[order[position]])
         state = replace(state, drawn=state.drawn + 1)
         if loss is None:
+            skipped += 1
+            if skipped >= len(batches):
+                raise ValueError(f"nothing to train on: {skipped} batches in a row gave no loss")
             continue
+        skipped = 0
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trained, budget.clip_norm)

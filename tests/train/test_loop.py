@@ -103,6 +103,12 @@ def test_no_batches_is_an_error():
         train(model, mse, [], optimiser, Budget(max_steps=1), log=quiet)
 
 
+def test_an_epoch_without_a_loss_is_an_error_not_an_endless_loop():
+    model, optimiser = fresh_run()
+    with pytest.raises(ValueError, match="5 batches in a row gave no loss"):
+        train(model, lambda m, batch: None, batches(5), optimiser, Budget(max_steps=3), log=quiet, clock=Counter())
+
+
 def test_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
     budget = Budget(max_steps=9, warmup_steps=3, checkpoint_minutes=0.0)
     model, optimiser = fresh_run()
