@@ -1,11 +1,57 @@
-"""Shared fixtures: locating ../shared (corpus and seeds) and skipping cleanly without it."""
+"""Shared fixtures: the shipped pipeline loaded once per session, and locating ../shared.
+
+The shipped models are committed under ``models/``, so a model that does not load makes the
+tests that use it fail (an error in the fixture), never skip. Only ../shared (corpus and
+seeds, kept beside the checkout) may be absent: tests that need it are marked ``shared`` and
+skip cleanly without it.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from repair.paths import corpus_path, shared_dir
+from repair.paths import corpus_path, models_dir, shared_dir
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
+from repair.resources.shared import Resources
+
+
+@pytest.fixture(scope="session")
+def shipped_resources() -> Resources:
+    """The thesaurus and n-gram counts of the shipped ``models/`` (about 2 s to load)."""
+    return Resources.load(models_dir())
+
+
+@pytest.fixture(scope="session")
+def shipped_repairer() -> Repairer:
+    """``Repairer.load()`` with no arguments: the shipped default pipeline (10-40 s to load, so once)."""
+    return Repairer.load()
+
+
+@pytest.fixture(scope="session")
+def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairConfig], Repairer]:
+    """The shipped pipeline for any ``RepairConfig``, built from components already loaded.
+
+    What ``Repairer.load(config=config)`` returns, without loading the models again: the
+    default detector and restorer come from ``shipped_repairer``; another detector kind is
+    built once from the registry with the shipped resources and then kept.
+    """
+    default = shipped_repairer.config
+    detectors = {default.detector: shipped_repairer.detector}
+
+    def pipeline(config: RepairConfig) -> Repairer:
+        if config.restorer != default.restorer:
+            return Repairer.load(config=config)
+        if config.detector not in detectors:
+            from repair.detect.registry import load_detector
+
+            detectors[config.detector] = load_detector(config.detector, shipped_resources)
+        restorers = shipped_repairer.restorers if config.use_model else []
+        return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers, config=config)
+
+    return pipeline
 
 
 @pytest.fixture
