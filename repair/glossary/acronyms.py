@@ -310,7 +310,7 @@ def repeat_repairs(paragraph: str, edits: Sequence[Edit], repairs: dict[str, tup
     out: list[Edit] = []
     for match in ACRONYM_TOKEN_RE.finditer(paragraph):
         word, start, end = match.group(), match.start(), match.end()
-        if word in repaired or any(start < e.end and e.start < end for e in edits):
+        if word in repaired or any(overlaps(start, end, e.start, e.end) for e in edits):
             continue
         if word in repairs:
             new, confidence = repairs[word]
