@@ -38,11 +38,18 @@ def substitution_map(edits: Sequence[Edit]) -> tuple[MapEntry, ...]:
 
 
 def consistent_entries(entries: Sequence[MapEntry], min_confidence: float) -> list[MapEntry]:
-    """Map entries safe to apply everywhere: confident, and the only restoration of their word."""
+    """Map entries safe to apply everywhere: confident, and at least twice as common as every
+    other restoration of the same word put together (a split decision stays local)."""
     by_old: dict[str, list[MapEntry]] = defaultdict(list)
     for entry in entries:
         by_old[entry.old].append(entry)
-    return [e for e in entries if len(by_old[e.old]) == 1 and e.confidence >= min_confidence]
+    chosen = []
+    for group in by_old.values():
+        best = max(group, key=lambda e: (e.count, e.confidence))
+        others = sum(e.count for e in group) - best.count
+        if best.count >= 2 * others and best.count > others and best.confidence >= min_confidence:
+            chosen.append(best)
+    return chosen
 
 
 def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float) -> list[Edit]:

@@ -39,7 +39,7 @@ def test_confident_decision_reaches_every_repeat_with_its_case():
 def test_unsure_or_conflicting_decisions_stay_local():
     unsure = [edit(TEXT, "mentioned", "said", 0.6)]
     assert extend_to_repeats(TEXT, unsure, min_confidence=0.8) == []
-    conflicting = [edit(TEXT, "mentioned", "said", 0.95), edit(TEXT, "Mentioned", "Noted", 0.95)]
+    conflicting = [edit(TEXT, "mentioned", "said", 0.95), edit(TEXT, "Mentioned", "Noted", 0.95)]  # one each: split
     assert consistent_entries(substitution_map(conflicting), 0.8) == []
     assert extend_to_repeats(TEXT, conflicting, min_confidence=0.8) == []
 
@@ -48,3 +48,10 @@ def test_word_inside_a_longer_word_is_not_a_repeat():
     text = "It was unmentioned. It was mentioned. It was mentioned-ish."
     edits = [edit(text, "mentioned", "said", 0.95, nth=1)]
     assert extend_to_repeats(text, edits, min_confidence=0.8) == []
+
+
+def test_a_clear_majority_decides_for_the_unedited_repeats():
+    text = "A mentioned. B mentioned. C mentioned. D mentioned."
+    edits = [edit(text, "mentioned", "said", 0.9, nth=0), edit(text, "mentioned", "said", 0.9, nth=1), edit(text, "mentioned", "noted", 0.9, nth=2)]
+    added = extend_to_repeats(text, edits, min_confidence=0.8)
+    assert [(e.start, e.new) for e in added] == [(text.rindex("mentioned"), "said")]
