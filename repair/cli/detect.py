@@ -85,7 +85,7 @@ def add_kind_arguments(parser) -> None:
 
 
 def models_root(args: argparse.Namespace) -> str:
-    """--models, else $UNSPIN_MODELS, else the shipped models/ (the library reads no environment)."""
+    """--models (``cli.main`` fills it from $UNSPIN_MODELS), else the shipped models/."""
     return str(args.models) if args.models else str(models_dir())
 
 

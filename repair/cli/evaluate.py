@@ -21,11 +21,11 @@ import numpy as np
 from tqdm import tqdm
 
 from repair import evaluate as ev
-from repair.cli.detect import add_kind_arguments
+from repair.cli.detect import add_kind_arguments, models_root
 from repair.errors import InputError, UnspinError
 from repair.evaluate import report as rp
 from repair.evaluate.markup import table_md
-from repair.paths import REPO_ROOT, models_dir, shared_dir
+from repair.paths import REPO_ROOT, shared_dir
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
 
@@ -95,10 +95,6 @@ def count_lines(path: str) -> int | None:
         return sum(1 for line in handle if line.strip())
 
 
-def models_root(args: argparse.Namespace) -> Path:
-    return Path(args.models) if args.models else models_dir()
-
-
 def repair_config(args: argparse.Namespace, *, use_model: bool) -> RepairConfig:
     """The pipeline's settings from the options; the signatures are built from the same config."""
     return RepairConfig(detector=args.detector, restorer=args.restorer, threshold=args.threshold, use_model=use_model)
@@ -106,7 +102,7 @@ def repair_config(args: argparse.Namespace, *, use_model: bool) -> RepairConfig:
 
 def load_repairer(args: argparse.Namespace, *, use_model: bool) -> Repairer:
     try:
-        return Repairer.load(models_root(args), config=repair_config(args, use_model=use_model))
+        return Repairer.load(Path(models_root(args)), config=repair_config(args, use_model=use_model))
     except ImportError as error:
         raise ev.EvalError(f"the pipeline's components are not built yet ({error})") from None
 
@@ -169,7 +165,7 @@ def run_pairs(args: argparse.Namespace, repairer: Repairer | None = None) -> int
         except UnspinError as error:
             print(f"unspin eval: no glossary-only baseline ({error})", file=sys.stderr)
     # The signature names the line-up that ran: an external system's, or the loaded pipeline's.
-    context = dict(ev.EXTERNAL_CONTEXT) if external else ev.run_context(repairer.config, models_root(args))
+    context = dict(ev.EXTERNAL_CONTEXT) if external else ev.run_context(repairer.config, Path(models_root(args)))
     total = count_lines(path)
     if args.limit is not None and total is not None:
         total = min(total, args.limit)
@@ -205,7 +201,7 @@ def run_seeds(args: argparse.Namespace, repairer: Repairer | None = None) -> int
     seeds = read_seeds(shared_dir() / "seeds")
     expectations = json.loads(SEED_EXPECTATIONS.read_text(encoding="utf-8"))["seeds"]
     repairer = repairer or load_repairer(args, use_model=not args.no_model)
-    context = ev.run_context(repairer.config, models_root(args))
+    context = ev.run_context(repairer.config, Path(models_root(args)))
     report = ev.evaluate_seeds(
         repairer, seeds, expectations, substitutions=read_seed_substitutions(seeds), context=context
     )

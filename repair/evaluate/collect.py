@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repair import text as textutil
 import repair.evaluate.metrics as M
+from repair import text as textutil
 from repair.evaluate.alignment import align, restored, tokens
 from repair.evaluate.pairs import Pair
 from repair.evaluate.systems import DO_NOTHING, SYSTEM, SystemOutput

@@ -9,8 +9,8 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 
-from repair import text as textutil
 import repair.evaluate.metrics as M
+from repair import text as textutil
 from repair.evaluate.pairs import SEED_SUITE, EvalError
 from repair.evaluate.signature import VERSION
 from repair.evaluate.systems import glossary_only

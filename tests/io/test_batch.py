@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -131,25 +135,43 @@ def test_output_never_overwrites_an_input(tmp_path):
     assert (tmp_path / "spun.txt").read_text() == SPUN
 
 
+# A batch run as its own process, stopped with a real SIGTERM (as `kill` or a timeout would).
+KILLABLE_RUN = """
+import sys
+from contextlib import closing
+from pathlib import Path
+from repair.io.batch import run_batch, terminate_as_interrupt
+from repair.io.inputs import collect_inputs
+from tests.io.tiny import options_for, slow_repairer
+
+source, out, jobs = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+options = options_for(out, jobs=jobs, files_per_task=1)
+try:
+    with terminate_as_interrupt(), closing(run_batch(collect_inputs([source]), slow_repairer, options)) as outcomes:
+        for outcome in outcomes:
+            print(outcome.rel, flush=True)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+REPO = Path(__file__).resolve().parents[2]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+def test_killed_batch_process_leaves_no_partial_output_and_resumes(tmp_path):
+    """Two workers, so the supervisor must also stop its workers before cleaning up."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    names = [f"f{i:02d}.txt" for i in range(20)]
+    for name in names:
+        (source / name).write_text(SPUN)
+    command = [sys.executable, "-c", KILLABLE_RUN, str(source), str(out), "2"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "f00.txt"  # one file committed, the run still going
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    written = [p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST_NAME]
+    assert written and all(p.read_bytes() == FIXED.encode() for p in written)  # every file there is complete
+    assert len(written) < len(names) and not list(out.rglob("*.unspin-part"))
+    outcomes = list(run_batch(collect_inputs([str(source)]), tiny_repairer, options_for(out)))
+    assert sum(o.resumed for o in outcomes) == len(written)
+    assert all((out / name).read_bytes() == FIXED.encode() for name in names)

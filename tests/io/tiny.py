@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 from repair.io.manifest import MANIFEST_NAME
@@ -61,6 +62,18 @@ class InterruptingRepairer(Repairer):
 
 def interrupting_repairer() -> Repairer:
     return InterruptingRepairer(detector=WordDetector(), glossary=TermGlossary(), restorers=[SaidRestorer()])
+
+
+class SlowRepairer(Repairer):
+    """Takes a while per batch, so that a test can stop a run in the middle."""
+
+    def repair_batch(self, texts):
+        time.sleep(0.3)
+        return super().repair_batch(texts)
+
+
+def slow_repairer() -> Repairer:
+    return SlowRepairer(detector=WordDetector(), glossary=TermGlossary(), restorers=[SaidRestorer()])
 
 
 def big_text(paragraphs: int = 400) -> str:
