@@ -1,0 +1,119 @@
+"""The scorer on the real model: it prefers original wording, and its shortcuts change no number."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+import torch
+
+from repair.lm import LanguageModel, LMConfig
+from repair.text import words
+
+# (left context, original, spun, right context): spinner swaps from the README and issue 14.
+CLEAR_PAIRS = [
+    ("The foreign minister ", "said", "mentioned", " on Monday that talks would continue."),
+    ("Police said ", "security", "safety", " forces had been deployed after the protest."),
+    ("Talks will be held ", "next", "subsequent", " week, the ministry added."),
+    ("Recent advances in ", "artificial intelligence", "counterfeit consciousness", " have changed the field."),
+    ("We train a ", "deep neural network", "profound neural organization", " on the images."),
+    ("The book is an introduction to ", "deep learning", "profound learning", " for engineers."),
+]
+
+
+@pytest.mark.parametrize("left, original, spun, right", CLEAR_PAIRS)
+def test_original_beats_spun_wording(lm, left, original, spun, right):
+    good, bad = lm.score_candidates(left, [original, spun], right, right_words=3)
+    assert good.logprob > bad.logprob + 1.0
+    whole_good, whole_bad = lm.text_logprobs([left + original + right, left + spun + right])
+    assert whole_good > whole_bad
+
+
+def test_cached_prefix_gives_the_full_sequence_scores(lm):
+    # In float64 the two paths must agree exactly up to rounding; in float32 they differ only
+    # by kernel rounding (matrix-vector vs matrix-matrix sums), well under a thousandth of a nat.
+    cases = [("", ["The", "A"], " minister said"),
+             ("The minister, who arrived late on Monday, ", ["said", "stated", "mentioned"], " that talks")]
+    small_chunks = dataclasses.replace(lm.config, candidate_batch_size=2)  # also copies the cache per chunk
+    lm64 = LanguageModel(copy.deepcopy(lm.model).to(torch.float64), lm.tokenizer, small_chunks)
+    for left, candidates, right in cases:
+        for model, tolerance in ((lm64, 1e-4), (lm, 1e-3)):
+            cached = model.score_candidates(left, candidates, right, right_words=2)
+            full = model.score_candidates(left, candidates, right, right_words=2, reuse_prefix=False)
+            for a, b in zip(cached, full):
+                assert a.text == b.text and a.pieces == b.pieces
+                assert a.logprob == pytest.approx(b.logprob, abs=tolerance)
+                assert a.candidate_logprob == pytest.approx(b.candidate_logprob, abs=tolerance)
+
+
+def test_candidate_and_right_words_add_up(lm):
+    left, right = "The foreign minister ", " on Monday that talks would continue."
+    (only,) = lm.score_candidates(left, ["said"], right, right_words=0)
+    (both,) = lm.score_candidates(left, ["said"], right, right_words=2)
+    assert only.logprob == pytest.approx(only.candidate_logprob)
+    assert both.candidate_logprob == pytest.approx(only.candidate_logprob, abs=1e-3)
+    assert both.logprob < both.candidate_logprob  # two more words, each with log-prob < 0
+    # The whole right context scored = the difference of the two whole sentences.
+    good, bad = lm.score_candidates(left, ["said", "mentioned"], right, right_words=100)
+    whole = lm.text_logprobs([left + "said" + right, left + "mentioned" + right])
+    assert good.logprob - bad.logprob == pytest.approx(whole[0] - whole[1], abs=1e-2)
+
+
+SENTENCES = [
+    "The overseas minister mentioned on Monday that safety forces had been deployed.",
+    "\u201cWe don't know,\u201d said Kassym-Jomart Tokayev in Z\u00fcrich \u2014 1,700 troops (CSTO) left.",
+    "  Leading spaces, a tab\tand trailing space ",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_word_offsets_index_the_input(lm, sentence):
+    (scores,) = lm.word_logprobs([sentence])
+    assert [(w.start, w.end, w.text) for w in scores.words] == [(t.start, t.end, t.text) for t in words(sentence)]
+    assert all(sentence[w.start:w.end] == w.text for w in scores.words)
+    assert all(w.logprob <= w.first_logprob <= 0 for w in scores.words)
+    assert scores.logprob == pytest.approx(lm.text_logprobs([sentence])[0], abs=1e-3)
+    assert sum(w.logprob for w in scores.words) >= scores.logprob - 1e-3  # punctuation pieces add the rest
+
+
+def test_an_alternative_equal_to_the_word_scores_as_its_first_piece(lm):
+    # The leading-space handling: the alternative must be tokenised as the word itself was,
+    # with its space mid-sentence and without one at the start of the text.
+    sentence = SENTENCES[0]
+    tokens = words(sentence)
+    (scores,) = lm.word_logprobs([sentence], [{i: [t.text] for i, t in enumerate(tokens)}])
+    for word in scores.words:
+        assert word.alternatives[0][1] == pytest.approx(word.first_logprob, abs=1e-5)
+
+
+def test_thesaurus_alternatives_are_more_likely_than_spun_words(lm):
+    sentence = SENTENCES[0]
+    alternatives = {1: ["foreign"], 3: ["said"], 7: ["security"]}
+    (scores,) = lm.word_logprobs([sentence], [alternatives])
+    for index, (alt,) in alternatives.items():
+        word = scores.words[index]
+        assert word.alternatives[0][0] == alt
+        assert word.alternatives[0][1] > word.first_logprob + 1.0
+
+
+def test_batching_changes_no_score(lm):
+    one = LanguageModel(lm.model, lm.tokenizer, dataclasses.replace(lm.config, batch_size=1))
+    assert lm.text_logprobs(SENTENCES) == pytest.approx(one.text_logprobs(SENTENCES), abs=1e-3)
+
+
+def test_empty_inputs(lm):
+    assert lm.score_candidates("The minister ", [], " on Monday") == []
+    assert lm.text_logprobs([]) == [] and lm.text_logprobs([""]) == [0.0]
+    (scores,) = lm.word_logprobs([""])
+    assert scores.words == () and scores.logprob == 0.0
+
+
+def test_text_over_the_limit_is_refused(lm):
+    short = LanguageModel(lm.model, lm.tokenizer, LMConfig(max_pieces=4))
+    with pytest.raises(ValueError, match="max_pieces=4"):
+        short.text_logprobs(["This sentence has more than four pieces."])
+
+
+def test_alternatives_must_match_the_sentences(lm):
+    with pytest.raises(ValueError, match="2 sentences"):
+        lm.word_logprobs(["One.", "Two."], [{}])
