@@ -19,11 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-from repair.evaluate import harness as ev
-from repair.paths import cache_dir, models_dir
+from repair import evaluate as ev
+from repair.detect.cascade import CascadeDetector
+from repair.detect.fusion import CombinedDetector
+from repair.paths import cache_dir, corpus_path, models_dir
+from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
-from repair.detect.tagger import CascadeDetector, CombinedDetector, load_cascade
-from repair.train.detector import find_split, ngram_unseen_rows, read_rows
+from repair.resources.ngram import holdout_article_ids
+from repair.train.rows import find_split, read_rows, unseen_rows
 
 METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf")
 
@@ -42,12 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON")
     args = parser.parse_args(argv)
     root = models_dir()
-    rows = ngram_unseen_rows(read_rows(find_split(args.data or cache_dir() / "data", "validation")), root, print)
+    unseen = holdout_article_ids(root, corpus_path("train"))
+    rows = unseen_rows(read_rows(find_split(args.data or cache_dir() / "data", "validation")), unseen, print)
     pairs = [ev.parse_pair(json.dumps(row), n) for n, row in enumerate(rows, 1)]
-    base = Repairer.load(root)
-    cascade = base.detector
-    if not isinstance(cascade, CascadeDetector):
-        cascade = load_cascade(root)
+    base = Repairer.load(root, config=RepairConfig(detector="cascade"))
+    cascade = base.detector  # a CascadeDetector: the config names that kind
     table = {}
     for floor in args.floors:
         started = time.perf_counter()
