@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from repair import text as textutil
 from repair.restore.seq2seq.candidates import CandidatePrior, detokenise, is_protected, normalise_phrase, region_candidates
 from repair.restore.seq2seq.choosing import RegionScores, choice_edit, choose
 from repair.restore.seq2seq.decoding import DecoderIds, decoder_ids, generate, target_logprobs
@@ -40,7 +41,6 @@ from repair.restore.seq2seq.windows import (
     span_regions,
 )
 from repair.results import Edit, Span
-from repair import text as textutil
 
 if TYPE_CHECKING:
     from repair.resources.ngram import NgramModel
