@@ -22,7 +22,7 @@ from repair.text import Segment, Token, sentences, words
 MAX_BLOCK_WORDS = 8  # adjacent swaps merge: "company reported higher" -> "fellowship covered more superior"
 MAX_GAP_WORDS = 2  # a pure insertion/deletion this long or shorter ("will probably be")
 MIN_SENTENCE_MATCH = 0.34  # share of a sentence's words found in the source sentence to pair them
-MIN_IMMUTABLE_MATCH = 0.7  # share of a sentence's immutables that must align to restore in it
+MIN_IMMUTABLE_MATCH = 0.6  # share of a sentence's immutables that must align to restore in it
 
 DiffOp = Literal["replace", "insert", "delete", "unmatched"]
 
@@ -116,7 +116,8 @@ def _immutable_agreement(copy: _Side, source: _Side) -> float:
     """
     a = [w for w, f in zip(copy.lower, copy.immutable) if f]
     b = [w for w, f in zip(source.lower, source.immutable) if f]
-    return lcs_length(a, b) / len(b) if b else 1.0
+    # Add-one smoothing: in a five-word sentence one swapped name should not look like 20% damage.
+    return (lcs_length(a, b) + 1) / (len(b) + 1)
 
 
 def _restorable(copy: _Side, source: _Side, block: tuple[int, int, int, int]) -> bool:
@@ -126,8 +127,12 @@ def _restorable(copy: _Side, source: _Side, block: tuple[int, int, int, int]) ->
         return False
     if (size_copy == 0 or size_source == 0) and max(size_copy, size_source) > MAX_GAP_WORDS:
         return False
-    changed = copy.tokens[i1:i2] + source.tokens[j1:j2]
-    if any(ch.isdigit() for t in changed for ch in t.text):
+    # Each swap maps one to three words onto one to three, so merged swaps stay about as long
+    # on both sides; "planted with sunflower for this harvest" -> "sown" is a rewrite.
+    if abs(size_copy - size_source) > MAX_GAP_WORDS:
+        return False
+    # A source number is never changed by spinning ("year" -> "12 months" adds one, which is fine).
+    if any(ch.isdigit() for t in source.tokens[j1:j2] for ch in t.text):
         return False
     # Anchored on both sides by shared words, or by the sentence's own start/end in both.
     before = (i1 > 0 and j1 > 0) or (i1 == 0 and j1 == 0)

@@ -41,6 +41,9 @@ class TraceConfig:
         min_score: content-word share at which a candidate can be claimed as the source.
         min_coverage: share of the paragraph the alignment must explain to claim a source.
         min_shared: shingles a claimed source must share with the paragraph.
+        context_min_score, context_min_coverage: the same, for a candidate from one of the
+            text's main documents (those other paragraphs were claimed from): the other
+            paragraphs are evidence too, so less is asked of this one (and one shingle will do).
         posting_cap: shingles found in more archive paragraphs than this are ignored.
         document_bonus: added when ranking candidates from the text's main documents.
     """
@@ -48,9 +51,11 @@ class TraceConfig:
     candidates: int = 20
     verify: int = 4
     report: int = 3
-    min_score: float = 0.3
-    min_coverage: float = 0.8
+    min_score: float = 0.55
+    min_coverage: float = 0.9
     min_shared: int = 2
+    context_min_score: float = 0.3
+    context_min_coverage: float = 0.8
     posting_cap: int = 2000
     document_bonus: float = 0.05
 
@@ -71,7 +76,7 @@ class SourceMatch:
 
     def to_dict(self) -> dict:
         return {"document": self.document, "paragraph": self.number, "score": self.score, "coverage": self.coverage,
-                "shared_shingles": self.shared, "number_conflicts": self.conflicts, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
+                "shared_shingles": self.shared, "conflicts": self.conflicts, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
 
 
 @dataclass(frozen=True)
@@ -158,23 +163,29 @@ def coverage(paragraph: str, diffs: tuple[WordDiff, ...]) -> float:
     return round(1.0 - (unexplained + missing) / (total + missing), 4) if total else 0.0
 
 
-def number_conflicts(diffs: tuple[WordDiff, ...]) -> int:
-    """Differences touching a number inside paired sentences.
+def conflicts(diffs: tuple[WordDiff, ...]) -> int:
+    """Source numbers changed or missing inside paired sentences.
 
     Spinners and machine translation leave numbers alone, so a copy never differs from its
     source there; a formulaic story with other figures ("bought 103 mln stg" for "170") does.
     """
-    return sum(1 for d in diffs if d.op != "unmatched" and any(ch.isdigit() for ch in d.old + d.new))
+    return sum(1 for d in diffs if d.op != "unmatched" and any(ch.isdigit() for ch in d.new))
 
 
-def verify(paragraph: str, ranked: Ranked) -> SourceMatch:
-    """Align a candidate with the paragraph and score it (see the module docstring)."""
+def verify(paragraph: str, ranked: Ranked, min_score: float = 0.0) -> SourceMatch:
+    """Score a candidate and, if it can still be claimed, align it (see the module docstring).
+
+    Aligning is most of the cost of a trace, so a candidate scoring under ``min_score`` is
+    returned unaligned (no diffs, coverage 0): it cannot be claimed either way.
+    """
     mine, theirs = content_words(paragraph), content_words(ranked.row.text)
     score = round(lcs_length(mine, theirs) / len(mine), 4) if mine else 0.0
-    diffs = align_paragraphs(paragraph, ranked.row.text)
     row = ranked.row
+    if score < min_score:
+        return SourceMatch(row.document, row.number, row.id, score, 0.0, ranked.shared, row.text)
+    diffs = align_paragraphs(paragraph, row.text)
     return SourceMatch(row.document, row.number, row.id, score, coverage(paragraph, diffs), ranked.shared, row.text,
-                       diffs, number_conflicts(diffs))
+                       diffs, conflicts(diffs))
 
 
 class Archive:
@@ -215,9 +226,11 @@ class Archive:
         paragraphs are the evidence, and short paragraphs have only one or two shingles.
         """
         c = self.config
-        needed = 1 if documents and match.document in documents else c.min_shared
-        return (match.score >= c.min_score and match.coverage >= c.min_coverage and match.shared >= needed
-                and not match.conflicts)
+        if documents and match.document in documents:
+            score, cover, shared = c.context_min_score, c.context_min_coverage, 1
+        else:
+            score, cover, shared = c.min_score, c.min_coverage, c.min_shared
+        return match.score >= score and match.coverage >= cover and match.shared >= shared and not match.conflicts
 
     def rank(self, paragraph: str, ids: list[int] | None = None) -> list[Ranked]:
         """Candidates by windowed shingle containment: from the postings, or among ``ids``."""
@@ -237,7 +250,8 @@ class Archive:
 
     def verified(self, paragraph: str, ranked: list[Ranked]) -> list[SourceMatch]:
         """The best ``verify`` candidates aligned and scored, claimable ones first."""
-        matches = [verify(paragraph, r) for r in ranked[: self.config.verify]]
+        least = min(self.config.min_score, self.config.context_min_score)
+        matches = [verify(paragraph, r, least) for r in ranked[: self.config.verify]]
         return sorted(matches, key=lambda m: (not self.is_claim(m), -m.score, -m.coverage, m.paragraph_id))
 
     def trace_paragraph(self, paragraph: str) -> ParagraphTrace:
