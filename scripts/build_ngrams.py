@@ -75,9 +75,10 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
     spun, refitted at that prior.
     """
     from repair.detect.lexicon import Calibration, LexiconConfig, build_scorer, fit_logistic
+    from repair.resources.shared import Resources
 
     config = config or LexiconConfig()
-    scorer = build_scorer(models, config, calibration=Calibration())  # features do not depend on the weights
+    scorer = build_scorer(Resources.load(models), config, calibration=Calibration())  # features do not depend on the weights
     paragraphs = holdout_paragraphs(corpus, articles)
     # Half clean, half spun at realistic spinner rates (a rate of 0.05 leaves most paragraphs
     # with nothing to find); the passage fit is reweighted to the chosen prior afterwards.
