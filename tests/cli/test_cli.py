@@ -1,43 +1,26 @@
-"""`unspin detect` / `unspin fix` end to end with the shipped pipeline (``Repairer.load()``).
+"""`unspin detect` / `unspin fix` end to end with the shipped pipeline, called in this process.
 
-Each test runs the real command in a child process, as a user or an external check would.
+The ``unspin`` fixture (tests/cli/conftest.py) runs ``repair.cli.main`` on the session's
+already-loaded shipped pipeline. What only a real process shows (exit status, pipes, signals)
+is in test_process.py.
 """
 from __future__ import annotations
 
 import codecs
-import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from repair.merge.edits import apply_edits
 from repair.results import Edit
+from tests.cli.runner import json_lines, seed_path
 
 CLEAN_SEEDS = ("000", "001", "004")
 
 
-def unspin(*args: str, stdin: bytes = b"", cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "repair", *args], input=stdin, capture_output=True, cwd=cwd, timeout=600)
-
-
-def json_lines(output: bytes) -> list[dict]:
-    return [json.loads(line) for line in output.decode("utf-8").splitlines() if line.strip()]
-
-
-def seed_path(seeds_dir: Path, prefix: str) -> Path:
-    matches = sorted(seeds_dir.glob(f"{prefix}_*.txt"))
-    if not matches:
-        pytest.skip(f"seed {prefix} not found in {seeds_dir}")
-    return matches[0]
-
-
-@pytest.mark.parametrize("command", [[], ["detect"], ["fix"], ["bench"]])
-def test_help_everywhere(command):
+@pytest.mark.parametrize("command", [[], ["detect"], ["fix"], ["bench"], ["eval"]])
+def test_help_everywhere(unspin, command):
     result = unspin(*command, "--help")
     assert result.returncode == 0 and b"usage: unspin" in result.stdout
 
@@ -50,18 +33,28 @@ def test_help_everywhere(command):
         (["fix", "-", "-o", "out"], b"cannot be used with -o"),
         (["detect", "a.txt", "--threshold", "2"], b"not between 0 and 1"),
         (["fix", "a.txt", "--min-confidence", "x"], b"invalid probability value"),
+        (["detect", "-", "--detector", "bert"], b"invalid choice: 'bert'"),
+        ([], b"required: COMMAND"),
     ],
 )
-def test_usage_errors_exit_2(tmp_path, args, message):
+def test_usage_errors_exit_2(unspin, tmp_path, args, message):
     (tmp_path / "a.txt").write_text("Text.\n")
     (tmp_path / "b.txt").write_text("Text.\n")
     result = unspin(*args, cwd=tmp_path)
-    assert result.returncode == 2 and message in result.stderr
+    assert result.returncode == 2 and message in result.stderr, result.stderr
     assert (tmp_path / "a.txt").read_text() == "Text.\n" and not (tmp_path / "out").exists()
 
 
+def test_unknown_detector_from_the_environment_names_the_value_and_the_choices(unspin, monkeypatch):
+    monkeypatch.setenv("UNSPIN_DETECTOR", "bogus")
+    result = unspin("detect", "-", stdin=b"Text.\n")
+    assert result.returncode == 2 and result.stdout == b""
+    assert b"unknown detector 'bogus'" in result.stderr
+    assert b"['cascade', 'combined', 'lexicon', 'tagger']" in result.stderr
+
+
 @pytest.mark.shared
-def test_detect_contract_and_ranking(seeds_dir, tmp_path):
+def test_detect_contract_and_ranking(unspin, seeds_dir, tmp_path):
     paths = [seed_path(seeds_dir, p) for p in (*CLEAN_SEEDS, "003")]
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
@@ -83,7 +76,7 @@ def test_detect_contract_and_ranking(seeds_dir, tmp_path):
 
 
 @pytest.mark.shared
-def test_detect_chooses_the_detector(seeds_dir):
+def test_detect_chooses_the_detector(unspin, seeds_dir):
     spun = seed_path(seeds_dir, "003").read_bytes()
     (cascade,) = json_lines(unspin("detect", "-", stdin=spun).stdout)
     (lexicon,) = json_lines(unspin("detect", "-", "--detector", "lexicon", stdin=spun).stdout)
@@ -91,12 +84,10 @@ def test_detect_chooses_the_detector(seeds_dir):
     assert any(s["reason"].startswith("combined") for s in cascade["spans"])
     assert lexicon["spans"] and not any("tagger" in s["reason"] for s in lexicon["spans"])
     assert {(s["start"], s["end"]) for s in lexicon["spans"]} != {(s["start"], s["end"]) for s in cascade["spans"]}
-    bad = unspin("detect", "-", "--detector", "bert", stdin=spun)
-    assert bad.returncode == 2 and b"invalid choice" in bad.stderr
 
 
 @pytest.mark.shared
-def test_detect_stdin_and_text_format(seeds_dir):
+def test_detect_stdin_and_text_format(unspin, seeds_dir):
     spun = seed_path(seeds_dir, "003").read_bytes()
     result = unspin("detect", "-", stdin=spun)
     assert result.returncode == 0
@@ -116,7 +107,7 @@ def test_detect_stdin_and_text_format(seeds_dir):
     ],
     ids=["utf8", "utf8-bom-crlf", "utf16-bom"],
 )
-def test_fix_returns_clean_text_byte_identical(seeds_dir, tmp_path, encode):
+def test_fix_returns_clean_text_byte_identical(unspin, seeds_dir, tmp_path, encode):
     for prefix in CLEAN_SEEDS:
         raw = encode(seed_path(seeds_dir, prefix).read_text(encoding="utf-8"))
         path = tmp_path / f"{prefix}.txt"
@@ -128,7 +119,7 @@ def test_fix_returns_clean_text_byte_identical(seeds_dir, tmp_path, encode):
 
 
 @pytest.mark.shared
-def test_fix_stdin_and_json_contract(seeds_dir):
+def test_fix_stdin_and_json_contract(unspin, seeds_dir):
     spun_path = seed_path(seeds_dir, "003")
     spun = spun_path.read_text(encoding="utf-8")
     clean = seed_path(seeds_dir, "000").read_bytes()
@@ -148,7 +139,7 @@ def test_fix_stdin_and_json_contract(seeds_dir):
 
 
 @pytest.mark.shared
-def test_bad_inputs_named_on_stderr_and_nothing_written_over_inputs(seeds_dir, tmp_path):
+def test_bad_inputs_named_on_stderr_and_nothing_written_over_inputs(unspin, seeds_dir, tmp_path):
     root = tmp_path / "in"
     (root / "sub").mkdir(parents=True)
     good = seed_path(seeds_dir, "000").read_bytes()
@@ -187,7 +178,8 @@ def test_bad_inputs_named_on_stderr_and_nothing_written_over_inputs(seeds_dir, t
 
 
 @pytest.mark.shared
-def test_folder_with_two_workers_matches_one_and_resumes(seeds_dir, tmp_path):
+def test_folder_with_two_workers_matches_one_and_resumes(unspin, seeds_dir, tmp_path):
+    # The two workers are forked from this process and so start with the session's pipeline.
     root = tmp_path / "in"
     root.mkdir()
     for prefix in ("000", "001", "002", "003", "004"):
@@ -203,7 +195,7 @@ def test_folder_with_two_workers_matches_one_and_resumes(seeds_dir, tmp_path):
 
 
 @pytest.mark.shared
-def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(seeds_dir, tmp_path):
+def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(unspin, seeds_dir, tmp_path):
     clean, spun = seed_path(seeds_dir, "000").read_bytes(), seed_path(seeds_dir, "003").read_bytes()
     (tmp_path / "clean.txt").write_bytes(clean)
     (tmp_path / "spun.txt").write_bytes(spun)
@@ -218,33 +210,3 @@ def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(seeds_dir,
     again = unspin("fix", str(tmp_path), "--in-place")
     assert again.returncode == 0 and b"files    2" in again.stderr  # the backup is not an input
     assert (tmp_path / "spun.txt.orig").read_bytes() == spun
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize("signum, jobs", [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
-def test_interrupted_fix_leaves_no_partial_file_and_resumes(seeds_dir, tmp_path, signum, jobs):
-    spun = seed_path(seeds_dir, "003").read_bytes()
-    root, out = tmp_path / "in", tmp_path / "out"
-    root.mkdir()
-    # Six copies: two finish before the signal, the resumed run does the other four.
-    for i in range(6):
-        (root / f"{i:02d}.txt").write_bytes(spun)
-    # Reported spans only: interruption and resumption are under test here, not the restorer (faster).
-    command = [sys.executable, "-m", "repair", "fix", str(root), "-o", str(out), "-j", jobs, "-q", "--batch-files", "1", "--no-weak-spans"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    manifest = out / "unspin-manifest.jsonl"
-    deadline = time.monotonic() + 300
-    while process.poll() is None and time.monotonic() < deadline and not (manifest.is_file() and manifest.read_bytes().count(b"\n") >= 2):
-        time.sleep(0.05)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert not list(out.rglob("*.unspin-part"))
-    partial = {p.name: p.read_bytes() for p in out.glob("*.txt")}
-    assert 2 <= len(partial) < 6
-    resumed = unspin("fix", str(root), "-o", str(out), "--no-weak-spans")
-    assert resumed.returncode == 0 and f"resumed {len(partial)}".encode() in resumed.stderr
-    outputs = {p.name: p.read_bytes() for p in out.glob("*.txt")}
-    assert len(outputs) == 6 and len(set(outputs.values())) == 1
-    assert all(outputs[name] == data for name, data in partial.items())
