@@ -7,6 +7,7 @@ left exactly as they are.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,22 @@ class ArchiveRepair:
     def sourced(self) -> tuple[tuple[int, int], ...]:
         """(start, end) of each paragraph whose source was found: no other restorer should touch them."""
         return tuple((t.start, t.end) for t in self.traces if t.source is not None)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` overlaps a paragraph whose source was found."""
+        return any(start < b and a < end for a, b in self.sourced)
+
+    def merge(self, edits: Sequence[Edit], min_confidence: float = 0.0) -> list[Edit]:
+        """Other restorers' ``edits`` combined with the archive's: the archive wins.
+
+        Edits inside a paragraph whose source was found, or overlapping an archive edit, are
+        dropped (the source's wording is known there); archive edits below ``min_confidence``
+        are dropped too.
+        """
+        own = [e for e in self.edits if e.confidence >= min_confidence]
+        kept = [e for e in edits if not self.covers(e.start, max(e.end, e.start + 1))
+                and not any(e.start < a.end and a.start < e.end for a in own)]
+        return sorted([*kept, *own], key=lambda e: (e.start, e.end))
 
 
 def edits_from_trace(trace: ParagraphTrace, min_confidence: float) -> list[Edit]:

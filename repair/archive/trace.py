@@ -299,8 +299,9 @@ class Archive:
                                               m.paragraph_id))
 
     def _rank_by_words(self, paragraph: str, ids: list[int]) -> list[Ranked]:
-        """Candidates among ``ids`` by content words in order: short or heavily garbled
-        paragraphs may share no shingle with their source at all."""
+        """Candidates among ``ids`` by content words in order (held in ``shingle_score``, the
+        ranking field): short or heavily garbled paragraphs may share no shingle with their
+        source at all."""
         query = fingerprint(paragraph)
         mine = content_words(paragraph)
         rows = fetch_paragraphs(self.connection, ids)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import gzip
 import io
 import json
@@ -92,11 +93,8 @@ def test_trace_missing_input_exits_1(index_path, tmp_path, capsys):
 
 
 def test_ray_engine_without_ray_is_a_clear_usage_error(corpus_file, tmp_path, capsys):
-    try:
-        import ray  # noqa: F401
+    if importlib.util.find_spec("ray") is not None:
         pytest.skip("ray is installed")
-    except ImportError:
-        pass
     assert main(["index", str(corpus_file), "-o", str(tmp_path / "r.db"), "--engine", "ray", "-q"]) == 2
     assert "pip install" in capsys.readouterr().err
     assert not list(tmp_path.glob("*r.db*"))

@@ -59,13 +59,13 @@ def test_spun_text_is_traced_and_restored_word_for_word(index_path, spinner, see
 
 def test_reordered_split_and_padded_copy_keeps_the_copiers_changes(index_path, spinner):
     first, second = ARTICLES["wire/1"][0].split(". Talks")
-    copier = f"Breaking news from the region\nTalks{second}\n{first}.\n{ARTICLES['wire/3'][0]}"
+    copier = f"Breaking news from the region\nTalks{second}\n{first}.\n{ARTICLES['wire/1'][1]}"
     spun = spinner.spin(copier, seed=11, rate=0.4)
     assert spun.substitutions
     restorer = ArchiveRestorer.load(index_path)
     assert apply_edits(spun.spun, restorer.edits(spun.spun)) == copier
     sources = [t.source and (t.source.document, t.source.number) for t in restorer.archive.trace_text(spun.spun)]
-    assert sources == [None, ("wire/1", 1), ("wire/1", 1), ("wire/3", 1)]
+    assert sources == [None, ("wire/1", 1), ("wire/1", 1), ("wire/1", 2)]
 
 
 def test_garbled_names_come_back_from_the_source(index_path, garbler):
@@ -86,3 +86,24 @@ def test_unrelated_text_gets_no_source_and_no_edits(index_path, spinner):
 def test_empty_text(index_path):
     assert ArchiveRestorer.load(index_path).edits("") == []
     assert ArchiveRestorer.load(index_path).edits("\n\n") == []
+
+
+def test_a_spinner_added_number_is_undone_but_a_changed_one_vetoes_the_source():
+    from repair.archive.trace import conflicts
+
+    added = align_paragraphs("Sales rose over the last 12 months, the company said.", "Sales rose over the last year, the company said.")
+    assert [(d.old, d.new, d.restorable) for d in added] == [("12 months", "year", True)]
+    assert conflicts(added) == 0
+    changed = align_paragraphs("Sales rose 5 pct last year, the company said.", "Sales rose 7 pct last year, the company said.")
+    assert conflicts(changed) == 1
+
+
+def test_archive_edits_win_and_sourced_paragraphs_are_left_to_the_archive(index_path, spinner):
+    spun = spinner.spin(CLEAN + "\n" + UNRELATED, seed=3).spun
+    repaired = ArchiveRestorer.load(index_path).repair(spun)
+    unrelated_at = spun.rindex("\n") + 1
+    inside = Edit(0, 3, spun[0:3], "XYZ", "model", 0.9)  # in a sourced paragraph
+    outside = Edit(unrelated_at, unrelated_at + 1, spun[unrelated_at], "a", "model", 0.9)  # no source there
+    merged = repaired.merge([inside, outside])
+    assert inside not in merged and outside in merged
+    assert [e for e in merged if e.source == "archive"] == list(repaired.edits)

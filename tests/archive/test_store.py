@@ -18,7 +18,7 @@ from repair.archive import (
     build_index,
     iter_documents,
 )
-from repair.archive.store import FORMAT_VERSION, IndexWriter, open_index
+from repair.archive.store import FORMAT_VERSION, open_index
 from repair.errors import UnspinError
 
 from tests.archive.archive_samples import ARTICLES
