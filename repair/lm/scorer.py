@@ -187,6 +187,8 @@ class LanguageModel:
         right = _first_words(right_context, right_words)
         prefix = self._encode(left)
         conts = [self._encode(space + c + right, with_start=False) for c in candidates]
+        if any(not cont.ids for cont in conts):
+            raise ValueError("an empty candidate with no right context leaves nothing to score")
         cuts = [sum(1 for s, _ in cont.spans if s < len(space) + len(c)) for c, cont in zip(candidates, conts)]
         self._check_length(len(prefix.ids) + max(len(c.ids) for c in conts))
         with self._scoring():

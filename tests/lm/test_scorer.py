@@ -103,6 +103,8 @@ def test_batching_changes_no_score(lm):
 
 def test_empty_inputs(lm):
     assert lm.score_candidates("The minister ", [], " on Monday") == []
+    with pytest.raises(ValueError, match="nothing to score"):
+        lm.score_candidates("The minister", [""], "")
     assert lm.text_logprobs([]) == [] and lm.text_logprobs([""]) == [0.0]
     (scores,) = lm.word_logprobs([""])
     assert scores.words == () and scores.logprob == 0.0
