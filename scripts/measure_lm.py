@@ -22,7 +22,7 @@ import torch
 
 from repair.lm import LanguageModel, LMConfig, default_cache_dir, find_gguf, prepare
 from repair.paths import REPO_ROOT
-from repair.text import match_case
+from repair.text import match_case, words
 
 SUITE = REPO_ROOT / "eval" / "suites" / "synthetic" / "test.jsonl"
 # The issue's tortured phrases (scientific spinners), each in two carrier sentences.
@@ -32,21 +32,31 @@ TORTURED = [("artificial intelligence", "counterfeit consciousness"),
 CARRIERS = ["Recent advances in {} have changed the field.",
             "We propose a new method based on {} for image classification."]
 SPEED_BATCHES = (1, 8, 32)
+PARTS = ["load", "speed", "quality", "detection", "int8"]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rows = [json.loads(line) for line in SUITE.read_text(encoding="utf-8").splitlines()]
-    report: dict = {"model": model_info(), "scoring_threads": args.threads, "torch_default_threads": torch.get_num_threads()}
-    report["load"] = measure_load(args.cache_dir, args.skip_convert)
+    # Parts measured in an earlier run are kept, so one part can be re-measured alone.
+    report: dict = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    report.update({"model": model_info(), "scoring_threads": args.threads, "torch_default_threads": torch.get_num_threads()})
+    parts = set(args.parts)
+    if "load" in parts:
+        report["load"] = measure_load(args.cache_dir, args.skip_convert)
     lm = LanguageModel.load(args.cache_dir, LMConfig(threads=args.threads))
     spans = spread(suite_spans(rows), args.max_subs)
     texts = [r["spun"] for r in rows if r["noise"] != "none"][:args.speed_rows]
-    report["speed"] = measure_speed(lm, texts)
-    report["prefix_cache"] = measure_prefix_cache(lm, spans[:args.prefix_subs], args.right_words)
-    report["quality"] = measure_judging(lm, spans, args.right_words, args.max_candidates)
-    report["tortured_phrases"] = measure_tortured(lm)
-    report["int8"] = measure_int8(lm, spans[:args.int8_subs], texts, args.right_words)
+    if "speed" in parts:
+        report["speed"] = measure_speed(lm, texts)
+        report["prefix_cache"] = measure_prefix_cache(lm, spans[:args.prefix_subs], args.right_words)
+    if "quality" in parts:
+        report["quality"] = measure_judging(lm, spans, args.right_words, args.max_candidates)
+        report["tortured_phrases"] = measure_tortured(lm)
+    if "detection" in parts:
+        report["detection"] = measure_detection(lm, spread([r for r in rows if r["noise"] == "spin"], args.detect_rows))
+    if "int8" in parts:
+        report["int8"] = measure_int8(lm, spans[:args.int8_subs], texts, args.right_words)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
@@ -64,6 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speed-rows", type=int, default=8, help="suite rows read for tokens/s")
     parser.add_argument("--right-words", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads while scoring (1 wins on a shared machine)")
+    parser.add_argument("--parts", nargs="+", default=PARTS, choices=PARTS, help="what to measure (default: all)")
+    parser.add_argument("--detect-rows", type=int, default=60, help="spun suite rows read for detector evidence")
     parser.add_argument("--max-candidates", type=int, default=10, help="thesaurus originals per span, strongest first")
     return parser.parse_args(argv)
 
@@ -202,6 +214,63 @@ def measure_tortured(lm: LanguageModel) -> list[dict]:
             good, bad = lm.text_logprobs([carrier.format(original), carrier.format(tortured)])
             out.append({"original": original, "tortured": tortured, "sentence": carrier, "margin_nats": round(good - bad, 2)})
     return out
+
+
+def measure_detection(lm: LanguageModel, rows: list[dict], limit: int = 10) -> dict:
+    """Detector evidence from one pass per row: do thesaurus alternatives out-score spun words?
+
+    Every word with thesaurus originals gets them as alternatives; its evidence is the best
+    alternative's first-piece log-prob minus the word's own first-piece log-prob. A word is
+    positive when it lies inside a substituted span. Reported: ranking AUC of that margin, of the
+    best alternative's first piece against all the word's pieces (long rare spun words), of the
+    word's own log-prob alone (the baseline), and precision/recall above a few margins.
+    """
+    from repair.resources.thesaurus import Thesaurus
+
+    thesaurus = Thesaurus.load()
+    alternatives, spun_sets = [], []
+    for row in rows:
+        tokens = words(row["spun"])
+        alternatives.append({i: alts for i, t in enumerate(tokens) if (alts := _alternatives(thesaurus, t.text, limit))})
+        spun_sets.append([(sub["spun_start"], sub["spun_end"]) for sub in row["subs"]])
+    labels, margins, whole, own = [], [], [], []
+    for scores, alts, subs in zip(lm.word_logprobs([r["spun"] for r in rows], alternatives), alternatives, spun_sets):
+        for index in alts:
+            word = scores.words[index]
+            labels.append(any(start <= word.start < end for start, end in subs))
+            best = max(lp for _, lp in word.alternatives)
+            margins.append(best - word.first_logprob)
+            whole.append(best - word.logprob)  # an alternative's first piece vs all of the word's pieces
+            own.append(-word.logprob)
+    thresholds = {}
+    for cut in (0.0, 2.0, 4.0):
+        flagged = [y for y, m in zip(labels, margins) if m > cut]
+        thresholds[f"margin>{cut:g}"] = {"recall": round(sum(flagged) / max(1, sum(labels)), 3),
+                                         "precision": round(sum(flagged) / max(1, len(flagged)), 3)}
+    return {"rows": len(rows), "words_with_alternatives": len(labels), "substituted": sum(labels),
+            "auc_alternative_margin": round(_auc(labels, margins), 3),
+            "auc_alternative_vs_whole_word": round(_auc(labels, whole), 3),
+            "auc_own_logprob": round(_auc(labels, own), 3),
+            "by_margin": thresholds}
+
+
+def _alternatives(thesaurus, word: str, limit: int) -> list[str]:
+    found = [match_case(word, o.text) for o in thesaurus.originals(word)]
+    return [a for a in dict.fromkeys(found) if a.lower() != word.lower()][:limit]
+
+
+def _auc(labels: list[bool], scores: list[float]) -> float:
+    """Probability that a positive scores above a negative (ties count half)."""
+    pos = [s for y, s in zip(labels, scores) if y]
+    neg = [s for y, s in zip(labels, scores) if not y]
+    if not pos or not neg:
+        return float("nan")
+    ranked = sorted(scores)
+    rank = {}
+    for i, value in enumerate(ranked):  # average rank of ties
+        rank.setdefault(value, []).append(i + 1)
+    mean_rank = {v: sum(r) / len(r) for v, r in rank.items()}
+    return (sum(mean_rank[s] for s in pos) - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
 
 
 def measure_int8(lm: LanguageModel, spans: list[dict], texts: list[str], right_words: int) -> dict:
