@@ -119,3 +119,15 @@ def test_text_over_the_limit_is_refused(lm):
 def test_alternatives_must_match_the_sentences(lm):
     with pytest.raises(ValueError, match="2 sentences"):
         lm.word_logprobs(["One.", "Two."], [{}])
+
+
+def test_int8_keeps_the_head_fp32_and_the_clear_margins(lm):
+    from repair.lm.quantize import quantize_int8
+
+    model = quantize_int8(lm.model)
+    assert isinstance(model.get_output_embeddings(), torch.nn.Linear)  # not a quantized Linear
+    assert all(type(m) is torch.nn.Linear for n, m in model.named_modules() if n.endswith("down_proj"))
+    int8 = LanguageModel(model, lm.tokenizer, lm.config)
+    for left, original, spun, right in CLEAR_PAIRS[:3]:
+        good, bad = int8.score_candidates(left, [original, spun], right, right_words=3)
+        assert good.logprob > bad.logprob
