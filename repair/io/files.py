@@ -214,6 +214,8 @@ class EncodingChecker:
         self.check_nul = fixed is None or not fixed.codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
         if self.check_nul:
             reject_nul(path, head)
+        if fixed is not None:
+            check_codec(path, fixed.codec)
         self.decoder = codecs.getincrementaldecoder((fixed or Encoding("utf-8")).codec)("strict")
         self.feed(head[len(fixed.bom) :] if fixed else head, 0)
 
@@ -225,7 +227,10 @@ class EncodingChecker:
                 self.decoder.decode(block)
             except UnicodeDecodeError as error:
                 self.fail(block, offset, error)
-        if self.utf8_error is not None and self.fixed is None and self.legacy_ok:
+            except UnicodeError as error:  # a named utf-16/utf-32 on data without a byte-order mark
+                raise InputError(f"{self.path}: cannot be decoded as {self.fixed.codec} ({error})") from None
+        # Every block, also those before the first invalid byte: cp1252 is chosen for the whole file.
+        if self.fixed is None and self.legacy_ok:
             self.legacy_ok = legacy_block_ok(block)
 
     def fail(self, block: bytes, offset: int, error: UnicodeDecodeError) -> None:
@@ -237,7 +242,7 @@ class EncodingChecker:
     def finish(self) -> Encoding:
         try:
             self.decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
+        except UnicodeError:
             if self.fixed is not None:
                 raise InputError(f"{self.path}: truncated {self.fixed.codec} data at the end of the file") from None
             self.utf8_error = self.utf8_error or "truncated character at the end of the file"
@@ -251,6 +256,15 @@ class EncodingChecker:
             f"{self.path}: not valid UTF-8 ({self.utf8_error}) and not unambiguously Latin-1/cp1252; "
             "pass --encoding with the right codec (e.g. --encoding cp1252)"
         )
+
+
+def check_codec(path: Path | str, codec: str) -> None:
+    """Raise ``InputError`` unless ``codec`` names a text encoding (not "nonsense", "rot13" or "base64")."""
+    try:
+        b"".decode(codec)
+        "".encode(codec)
+    except LookupError:
+        raise InputError(f"{path}: {codec!r} is not a known text encoding (e.g. utf-8, cp1252, utf-16-le)") from None
 
 
 def legacy_block_ok(block: bytes) -> bool:
