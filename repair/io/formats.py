@@ -198,6 +198,8 @@ class JsonLines:
         for number, line in enumerate(split_lines(document)):
             value = self.parse(line, number).get(self.field) if line.strip() else None
             if isinstance(value, str):
+                if match := re.search("[\ud800-\udfff]", value):  # "\ud800" is valid JSON, not valid text
+                    raise RecordError(number + 1, f"{self.field!r} has an unpaired surrogate {match.group()!r}, not valid Unicode")
                 units.append(Unit(value, None, number))
         return units
 
@@ -206,6 +208,8 @@ class JsonLines:
             value = json.loads(line)
         except json.JSONDecodeError as error:
             raise RecordError(number + 1, f"not valid JSON ({error.msg})") from None
+        except (ValueError, RecursionError) as error:  # an integer over 4300 digits, deep nesting
+            raise RecordError(number + 1, f"not readable JSON ({type(error).__name__}: {str(error)[:80]})") from None
         if not isinstance(value, dict):
             raise RecordError(number + 1, f"expected a JSON object, got {type(value).__name__}")
         return value
