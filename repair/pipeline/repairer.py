@@ -7,6 +7,7 @@ recurs in the same text (``repair.glossary.acronyms``).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,9 +19,21 @@ from repair.merge.edits import apply_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
 from repair.document.profile import extend_to_repeats, substitution_map
+from repair.errors import InputError
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
+
+
+# A Python str may hold unpaired surrogates (from "\ud800" in JSON, or surrogateescape), which
+# are not Unicode text: the tagger's and restorer's tokenizers raise TypeError on them.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(text: str) -> None:
+    """Raise ``InputError`` for text with an unpaired surrogate, naming its offset."""
+    if match := SURROGATE_RE.search(text):
+        raise InputError(f"text has an unpaired surrogate {match.group()!r} at offset {match.start()}; it is not valid Unicode")
 
 
 class TermFinder(Protocol):
@@ -127,6 +140,8 @@ class Repairer:
         A document the gate calls clean skips the detector: its paragraphs get a clean report
         marked ``gated`` (the glossary still reads them).
         """
+        for text in texts:
+            check_unicode(text)
         passed = [self.gate is None or self.gate.judge(text).passed for text in texts]
         flat = [s.text for segments, ok in zip(segments_per_text, passed) if ok for s in segments]
         reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
