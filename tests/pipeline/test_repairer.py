@@ -1,13 +1,16 @@
-"""End to end: Repairer with the lexicon detector and restorer (and the glossary when it is built)."""
+"""End to end: the Repairer with the lexicon detector and restorer, and the shipped pipeline.
+
+The models are committed under ``models/``; one that does not load fails these tests.
+"""
 from __future__ import annotations
 
 import pytest
 
-from repair.detect.lexicon import LexiconDetector, build_scorer
-from repair.errors import ModelNotFoundError
-from repair.paths import models_dir
-from repair.pipeline.repairer import RepairConfig, Repairer
-from repair.restore.lexicon import LexiconRestorer
+from repair.detect.registry import load_detector
+from repair.glossary.match import Glossary
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
+from repair.restore.registry import load_restorer
 
 CLEAN_SEEDS = ("000", "001", "004")
 SPUN = (
@@ -19,36 +22,32 @@ SPUN = (
 
 
 class NoTerms:
-    """Stands in for the glossary where it has not been built: finds nothing."""
+    """A glossary that finds nothing: the lexicon detector and restorer alone."""
 
     def find(self, paragraph: str) -> list:
         return []
 
 
 @pytest.fixture(scope="module")
-def repairer() -> Repairer:
-    root = models_dir()
-    try:
-        from repair.glossary.match import Glossary
-
-        glossary = Glossary.load(root)
-    except (ImportError, ModelNotFoundError):
-        glossary = NoTerms()
-    try:
-        scorer = build_scorer(root)
-        return Repairer(detector=LexiconDetector(scorer), glossary=glossary, restorers=[LexiconRestorer(scorer)])
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def lexicon_detector(shipped_resources):
+    return load_detector("lexicon", shipped_resources)
 
 
 @pytest.fixture(scope="module")
-def lexicon_only() -> Repairer:
-    root = models_dir()
-    try:
-        scorer = build_scorer(root)
-        return Repairer(detector=LexiconDetector(scorer), glossary=NoTerms(), restorers=[LexiconRestorer(scorer)])
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def lexicon_restorer(shipped_resources):
+    return load_restorer("lexicon", shipped_resources)
+
+
+@pytest.fixture(scope="module")
+def repairer(shipped_resources, lexicon_detector, lexicon_restorer) -> Repairer:
+    """The lexicon detector and restorer with the shipped glossary."""
+    glossary = Glossary.load(shipped_resources.root)
+    return Repairer(detector=lexicon_detector, glossary=glossary, restorers=[lexicon_restorer])
+
+
+@pytest.fixture(scope="module")
+def lexicon_only(lexicon_detector, lexicon_restorer) -> Repairer:
+    return Repairer(detector=lexicon_detector, glossary=NoTerms(), restorers=[lexicon_restorer])
 
 
 def test_repairs_a_spun_sentence(lexicon_only):
@@ -104,12 +103,10 @@ def test_seed_003_restores_foreign_minister(lexicon_only, seed_text):
     assert ("in opposition to", "against") in changed
 
 
-def test_repairer_load_repairs_with_the_shipped_defaults():
-    """The shipped default: Repairer.load() with no arguments, no network."""
-    try:
-        repairer = Repairer.load()
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def test_repairer_load_repairs_with_the_shipped_defaults(shipped_repairer):
+    """The shipped default: Repairer.load() with no arguments, no network (loaded once per session)."""
+    repairer = shipped_repairer
+    assert repairer.config == RepairConfig()
     result = repairer.repair(SPUN)
     assert result.text.startswith("The foreign minister")
     assert "security forces" in result.text
@@ -129,11 +126,8 @@ GARBLED_MT = (
 )
 
 
-def test_shipped_glossary_repairs_titles_and_carries_acronym_repairs_through_the_document():
-    try:
-        repairer = Repairer.load(config=RepairConfig(use_model=False))
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def test_shipped_glossary_repairs_titles_and_carries_acronym_repairs_through_the_document(shipped_repairer):
+    repairer = shipped_repairer.with_config(use_model=False)
     result = repairer.repair(GARBLED_MT)
     changed = [(e.old, e.new) for e in result.edits]
     assert ("Premier", "Foreign Minister") in changed
@@ -153,11 +147,8 @@ class RecordingRestorer:
         return []
 
 
-def test_restorer_examines_weak_spans_only_when_asked():
-    try:
-        detector = LexiconDetector(build_scorer(models_dir()))
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
+def test_restorer_examines_weak_spans_only_when_asked(lexicon_detector):
+    detector = lexicon_detector
     report = detector.detect_batch([SPUN])[0]
     assert report.spun and report.weak_spans
     for weak, expected in ((True, report.spans + report.weak_spans), (False, report.spans)):
