@@ -73,10 +73,11 @@ class SourceMatch:
     text: str
     diffs: tuple[WordDiff, ...] = ()
     conflicts: int = 0
+    similarity: float = 0.0  # 2 * common words in order / both lengths: breaks ties between versions
 
     def to_dict(self) -> dict:
         return {"document": self.document, "paragraph": self.number, "score": self.score, "coverage": self.coverage,
-                "shared_shingles": self.shared, "conflicts": self.conflicts, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
+                "shared_shingles": self.shared, "conflicts": self.conflicts, "similarity": self.similarity, "source_text": self.text, "diffs": [d.to_dict() for d in self.diffs]}
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,10 @@ def verify(paragraph: str, ranked: Ranked, min_score: float = 0.0) -> SourceMatc
     if score < min_score:
         return SourceMatch(row.document, row.number, row.id, score, 0.0, ranked.shared, row.text)
     diffs = align_paragraphs(paragraph, row.text)
+    a, b = [t.text.lower() for t in words(paragraph)], [t.text.lower() for t in words(row.text)]
+    similarity = round(2 * lcs_length(a, b) / (len(a) + len(b)), 4)
     return SourceMatch(row.document, row.number, row.id, score, coverage(paragraph, diffs), ranked.shared, row.text,
-                       diffs, conflicts(diffs))
+                       diffs, conflicts(diffs), similarity)
 
 
 class Archive:
@@ -222,11 +225,16 @@ class Archive:
     def is_claim(self, match: SourceMatch, documents: Counter[str] | None = None) -> bool:
         """Whether a verified candidate is confident enough to be called the source.
 
-        Inside one of the text's main ``documents`` one shared shingle is enough: the other
-        paragraphs are the evidence, and short paragraphs have only one or two shingles.
+        Inside one of the text's main ``documents`` one shared shingle is enough, with lower
+        score and coverage: the other paragraphs are evidence too, and short paragraphs have only
+        one or two shingles.
         """
         c = self.config
-        if documents and match.document in documents:
+        if documents and match.document in documents and match.shared == 0:
+            # Found through the document alone (a short or heavily garbled paragraph that shares
+            # no shingle): the words must carry the claim, as for a paragraph on its own.
+            score, cover, shared = c.min_score, c.min_coverage, 0
+        elif documents and match.document in documents:
             score, cover, shared = c.context_min_score, c.context_min_coverage, 1
         else:
             score, cover, shared = c.min_score, c.min_coverage, c.min_shared
@@ -252,7 +260,7 @@ class Archive:
         """The best ``verify`` candidates aligned and scored, claimable ones first."""
         least = min(self.config.min_score, self.config.context_min_score)
         matches = [verify(paragraph, r, least) for r in ranked[: self.config.verify]]
-        return sorted(matches, key=lambda m: (not self.is_claim(m), -m.score, -m.coverage, m.paragraph_id))
+        return sorted(matches, key=lambda m: (not self.is_claim(m), -m.score, -m.similarity, m.paragraph_id))
 
     def trace_paragraph(self, paragraph: str) -> ParagraphTrace:
         """Source candidates of one paragraph on its own (no document context)."""
@@ -295,7 +303,7 @@ class Archive:
             matches = matches + self.verified(paragraph, self._rank_by_words(paragraph, ids))
         top = max(documents.values())
         bonus = lambda m: self.config.document_bonus * documents.get(m.document, 0) / top
-        return sorted(matches, key=lambda m: (not self.is_claim(m, documents), -(m.score + bonus(m)), -m.coverage,
+        return sorted(matches, key=lambda m: (not self.is_claim(m, documents), -(m.score + bonus(m)), -m.similarity,
                                               m.paragraph_id))
 
     def _rank_by_words(self, paragraph: str, ids: list[int]) -> list[Ranked]:
