@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 # Where an edit came from: the term glossary, the restorer model, the corpus-statistics
-# restorer, a source found in an archive, or the document's own substitution map.
-EditSource = Literal["glossary", "model", "lexicon", "archive", "document"]
+# restorer, a source found in an archive, the document's own substitution map, or a user's phrase list.
+EditSource = Literal["glossary", "model", "lexicon", "archive", "document", "phrases"]
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ import json
 import os
 import sys
 from contextlib import closing
+from pathlib import Path
 
 from repair.detect.registry import DETECTORS
 from repair.errors import UnspinError
+from repair.glossary.phrases import PhraseList, load_phrases
 from repair.io.batch import run_batch, terminate_as_interrupt
 from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.io.formats import DEFAULT_FIELD, FORMAT_NAMES
@@ -71,6 +73,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
     group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
     add_kind_arguments(group)
+    group.add_argument("--phrases", type=Path, default=None, metavar="FILE",
+                       help="your list of known garbled phrases, a UTF-8 TSV of 'phrase<TAB>expected' ('#' comments): "
+                       "hits are repaired in every document (source 'phrases') and reported as spans (reason 'phrase list')")
     group.add_argument("--chunk-size", type=positive, default=CHUNK_CHARS, metavar="CHARS", help="characters per streamed chunk of a large file")
     group.add_argument("--stream-threshold", type=positive, default=STREAM_THRESHOLD_BYTES, metavar="BYTES", help="stream files larger than this")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -90,7 +95,18 @@ def models_root(args: argparse.Namespace) -> str:
 
 
 def factory_from(args: argparse.Namespace, **config) -> RepairerFactory:
-    return RepairerFactory(models=models_root(args), config=RepairConfig(**config, detector=args.detector, restorer=args.restorer))
+    return RepairerFactory(models=models_root(args), config=RepairConfig(**config, detector=args.detector, restorer=args.restorer,
+                                                                        phrases=getattr(args, "phrases", None)))
+
+
+def phrase_list(args: argparse.Namespace) -> PhraseList | None:
+    """--phrases, read once up front: a malformed list stops the run (exit 2) before any input is read."""
+    return load_phrases(args.phrases) if getattr(args, "phrases", None) is not None else None
+
+
+def phrases_record(phrases: PhraseList | None) -> dict:
+    """What each JSON output record says about the phrase list (nothing without one)."""
+    return {"phrases": phrases.record()} if phrases is not None else {}
 
 
 def input_items(args: argparse.Namespace, skip=(), exclude=()):
@@ -136,37 +152,38 @@ def print_summary(summary: Summary, quiet: bool) -> None:
         print(f"  {name:<8} {value}", file=sys.stderr)
 
 
-def detection_record(outcome: FileOutcome) -> dict:
-    return {"path": outcome.path, "score": round(outcome.score, 4), "spun": outcome.spun, "spans": list(outcome.spans)}
+def detection_record(outcome: FileOutcome, extra: dict | None = None) -> dict:
+    return {"path": outcome.path, "score": round(outcome.score, 4), "spun": outcome.spun, "spans": list(outcome.spans), **(extra or {})}
 
 
-def emit(outcome: FileOutcome, fmt: str) -> None:
+def emit(outcome: FileOutcome, fmt: str, extra: dict | None = None) -> None:
     report_problem(outcome)
     if outcome.status != "done":
         return
     if fmt == "json":
-        print(json.dumps(detection_record(outcome), ensure_ascii=False), flush=True)
+        print(json.dumps(detection_record(outcome, extra), ensure_ascii=False), flush=True)
         return
     print(f"{outcome.path}\t{outcome.score:.3f}\t{'SPUN' if outcome.spun else 'clean'}\t{len(outcome.spans)} spans", flush=True)
     for span in outcome.spans:
-        where = f"record {span['record']} " if "record" in span else ""
+        where = f"record {span['record']} " if "record" in span else f"page {span['page']} " if "page" in span else ""
         print(f"    {where}[{span['start']}:{span['end']}] {span['text']!r} {span['score']:.2f} {span.get('reason', '')}".rstrip())
 
 
 def run(args: argparse.Namespace) -> int:
     # Detection never runs a restorer, so it is not loaded (seconds and ~200 MB saved per worker).
     factory = factory_from(args, threshold=args.threshold, use_model=False)
+    extra = phrases_record(phrase_list(args))
     options = common_options(args, task="detect")
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
-        emit(outcome, args.format)
+        emit(outcome, args.format, extra)
         return 0 if outcome.status == "done" else 1
     items = input_items(args)
     summary = Summary()
     # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
     with terminate_as_interrupt(), closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
         for outcome in outcomes:
-            emit(outcome, args.format)
+            emit(outcome, args.format, extra)
     if len(items) > 1:
         print_summary(summary, args.quiet)
     return summary.exit_code

@@ -49,6 +49,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-model", action="store_true", help="evaluate glossary-only repair")
     parser.add_argument("--models", metavar="DIR", help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
     add_kind_arguments(parser)
+    parser.add_argument("--phrases", type=Path, default=None, metavar="FILE",
+                        help="a phrase list (TSV of 'phrase<TAB>expected', as for fix); its hash goes into the signatures (phrases:<sha8>)")
     parser.add_argument("--threshold", type=float, default=RepairConfig.threshold, help="passage threshold (default %(default)s)")
     parser.add_argument("--bootstrap", type=int, default=ev.EvalConfig.bootstrap, help="bootstrap resamples, 0 for none (default %(default)s)")
     parser.add_argument("--seed", type=int, default=ev.EvalConfig.seed, help="bootstrap seed (default %(default)s)")
@@ -97,7 +99,8 @@ def count_lines(path: str) -> int | None:
 
 def repair_config(args: argparse.Namespace, *, use_model: bool) -> RepairConfig:
     """The pipeline's settings from the options; the signatures are built from the same config."""
-    return RepairConfig(detector=args.detector, restorer=args.restorer, threshold=args.threshold, use_model=use_model)
+    return RepairConfig(detector=args.detector, restorer=args.restorer, threshold=args.threshold, use_model=use_model,
+                        phrases=getattr(args, "phrases", None))
 
 
 def load_repairer(args: argparse.Namespace, *, use_model: bool) -> Repairer:

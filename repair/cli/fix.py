@@ -7,7 +7,18 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from repair.cli.detect import EPILOG, add_input_arguments, common_options, factory_from, input_items, print_summary, probability, report_problem
+from repair.cli.detect import (
+    EPILOG,
+    add_input_arguments,
+    common_options,
+    factory_from,
+    input_items,
+    phrase_list,
+    phrases_record,
+    print_summary,
+    probability,
+    report_problem,
+)
 from repair.errors import UnspinError
 from repair.io.batch import run_batch, terminate_as_interrupt
 from repair.io.inputs import STDIN
@@ -24,7 +35,12 @@ Outputs: one file without -o prints the repaired text to stdout (same encoding a
 resumes (files whose manifest entry is done and whose input hash is unchanged are skipped).
 --in-place rewrites changed inputs, keeping a copy with --backup-suffix (an existing backup,
 the older original, is never overwritten). Writes are atomic
-(temp file + rename), so Ctrl-C never leaves a half-written file."""
+(temp file + rename), so Ctrl-C never leaves a half-written file.
+
+PDF inputs: a PDF cannot be rewritten, so `fix` writes the repaired TEXT of its text layer
+(pages separated by a form feed line): NAME.txt in OUTDIR with -o, or stdout; --in-place
+refuses a PDF. Edits carry a 1-based "page" in --format json. A scanned PDF without a text
+layer, an encrypted or a corrupt one fails by itself, with its reason; the others go on."""
 
 
 def add_parser(subparsers) -> None:
@@ -76,12 +92,12 @@ def build_options(args: argparse.Namespace) -> BatchOptions:
     )
 
 
-def emit(outcome: FileOutcome, args: argparse.Namespace) -> None:
+def emit(outcome: FileOutcome, args: argparse.Namespace, extra: dict | None = None) -> None:
     report_problem(outcome)
     if outcome.status != "done" or outcome.resumed:
         return
     if args.format == "json":
-        record = {"path": outcome.path, "text": outcome.text, "edits": list(outcome.edit_list)}
+        record = {"path": outcome.path, "text": outcome.text, "edits": list(outcome.edit_list), **(extra or {})}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     elif args.diff:
         sys.stdout.write(outcome.diff or "")
@@ -98,10 +114,11 @@ def emit(outcome: FileOutcome, args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     check_usage(args)
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans)
+    extra = phrases_record(phrase_list(args))
     options = build_options(args)
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
-        emit(outcome, args)
+        emit(outcome, args, extra)
         return 0 if outcome.status == "done" else 1
     skip = [p for p in (args.outdir, options.manifest) if p is not None]
     # Backups from an earlier --in-place run are not inputs.
@@ -113,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
     with terminate_as_interrupt(), closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
         for outcome in outcomes:
-            emit(outcome, args)
+            emit(outcome, args, extra)
     if len(items) > 1 or args.outdir is not None or args.in_place:
         print_summary(summary, args.quiet)
     return summary.exit_code

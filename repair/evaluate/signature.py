@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repair import __version__
+from repair.glossary.phrases import load_phrases
 from repair.pipeline.config import RepairConfig
 
 # Every signature ends with the package version (``version:0.1.0``), as sacrebleu's do.
@@ -72,7 +73,8 @@ def run_context(config: RepairConfig, models: Path) -> dict[str, str]:
 
     Returns:
         detector, restorer, models, threshold, then every other setting that differs from
-        its default (e.g. ``min_confidence:0.7``).
+        its default (e.g. ``min_confidence:0.7``), and ``phrases:<sha8>`` (the first 8 hex
+        digits of the phrase list file's SHA-256) when a phrase list is used.
     """
     restorer = config.restorer if config.use_model else "none"
     context = {"detector": config.detector, "restorer": restorer, "models": folder_digest(models),
@@ -80,6 +82,8 @@ def run_context(config: RepairConfig, models: Path) -> dict[str, str]:
     defaults = RepairConfig()
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
-        if field.name not in (*ALWAYS, "use_model") and value != getattr(defaults, field.name):
+        if field.name not in (*ALWAYS, "use_model", "phrases") and value != getattr(defaults, field.name):
             context[field.name] = setting(value)
+    if config.phrases is not None:  # the list's content, not its path, says what produced a number
+        context["phrases"] = load_phrases(config.phrases).sha8
     return context

@@ -310,12 +310,13 @@ def write_row(cells: list[str], dialect, ending: str) -> str:
     return buffer.getvalue()
 
 
-FORMAT_NAMES = ("auto", "text", "markdown", "html", "jsonl", "csv")
+FORMAT_NAMES = ("auto", "text", "markdown", "html", "jsonl", "csv", "pdf")
 SUFFIXES = {
     ".md": "markdown", ".markdown": "markdown", ".mdown": "markdown",
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".csv": "csv", ".tsv": "csv",
+    ".pdf": "pdf",
 }
 
 
@@ -333,4 +334,5 @@ def format_for(path: str, name: str = "auto", field: str = DEFAULT_FIELD) -> For
         return Csv(field=field, delimiter="\t" if path.lower().endswith(".tsv") else None)
     if name == "jsonl":
         return JsonLines(field=field)
-    return {"text": PlainText(), "markdown": Markdown(), "html": Html()}[name]
+    # A PDF's document is its text layer (read by repair.io.pdf), repaired as plain text, whole.
+    return {"text": PlainText(), "markdown": Markdown(), "html": Html(), "pdf": PlainText(name="pdf", streamable=False)}[name]

@@ -12,6 +12,7 @@ from repair.io.inputs import InputItem
 from repair.io.manifest import Manifest
 from repair.io.options import BatchOptions
 from repair.io.outcomes import FileOutcome, failed
+from repair.io.pdf import is_pdf, text_name
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,15 @@ def plan(items: Sequence[InputItem], options: BatchOptions, manifest: Manifest |
 def target_for(item: InputItem, options: BatchOptions) -> str:
     if options.in_place:
         return item.path
-    if options.outdir is not None:
-        return str(options.outdir / item.rel)
+    if options.outdir is not None:  # a PDF's repaired text goes to NAME.txt
+        return str(options.outdir / (text_name(item.rel) if is_pdf(item.path, options.input_format) else item.rel))
     return ""
 
 
 def target_problem(item: InputItem, target: str, targets: dict[str, str], options: BatchOptions) -> str:
     """Why this input cannot be written where it would go ("" when it can)."""
+    if options.writes and options.in_place and is_pdf(item.path, options.input_format):
+        return f"a PDF cannot be rewritten in place; use -o OUTDIR to write its repaired text ({Path(text_name(item.rel)).name})"
     if not options.writes or options.in_place:
         return ""
     if target in targets:

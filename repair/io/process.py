@@ -33,6 +33,7 @@ from repair.io.formats import Format, RecordError, Unit, format_for
 from repair.io.inputs import STDIN, InputItem
 from repair.io.options import BatchOptions
 from repair.io.outcomes import FileOutcome, failed, is_skip
+from repair.io.pdf import PDF, pdf_document, read_pdf, with_pages
 from repair.io.plan import Job
 from repair.pipeline.repairer import Repairer, combine_reports
 from repair.results import DetectionReport, RepairResult
@@ -127,7 +128,8 @@ def process_jobs(repairer: Repairer, jobs: Sequence[Job], options: BatchOptions)
             if fmt.streamable and job.size > options.stream_threshold:
                 outcomes[index] = process_streaming(repairer, job, fmt, options)
                 continue
-            document = read_document(Path(job.item.path), options.encoding)
+            path = Path(job.item.path)
+            document = read_pdf(path) if fmt.name == PDF else read_document(path, options.encoding)
             small.append((index, job, document, make_chunk(fmt, document.text), started))
         except InputError as error:
             outcomes[index] = failed(job.item, error, "skipped" if is_skip(error) else "failed")
@@ -154,15 +156,22 @@ def finish_small(repairer, job: Job, document: Document, chunk: Chunk, result: C
 
 
 def finish(job: Job, document: Document, result: ChunkResult, options: BatchOptions, started: float) -> FileOutcome:
-    """Write the output (temp file only; the supervisor commits it) and describe the outcome."""
+    """Write the output (temp file only; the supervisor commits it) and describe the outcome.
+
+    A PDF's output is always its (repaired) text, never a copy of the input; its edits and spans
+    carry their 1-based page.
+    """
     changed = result.text != document.text
-    data = encode_output(job, document, result.text) if changed else None
+    pdf = format_name(job, options) == PDF
+    if pdf:
+        result = replace(result, edits=with_pages(result.edits, document.text), spans=with_pages(result.spans, document.text))
+    data = encode_output(job, document, result.text) if changed or pdf else None
     if options.writes and (changed or not options.in_place):
         write_output(job, data)
     diff = unified_diff(document.text, result.text, job.item.path) if options.diff else None
     return FileOutcome(
         path=job.item.path, rel=job.item.rel, status="done", output=job.target, sha256=document.sha256,
-        output_sha256=hashlib.sha256(data).hexdigest() if changed else document.sha256, encoding=document.encoding.label, format=format_name(job, options), words=result.words,
+        output_sha256=hashlib.sha256(data).hexdigest() if data is not None else document.sha256, encoding=document.encoding.label, format=format_name(job, options), words=result.words,
         score=result.score, spun=result.spun, edits=len(result.edits), changed=changed, empty=not document.text,
         seconds=time.perf_counter() - started, text=result.text if options.keep_text else None,
         raw_encoding=document.encoding, edit_list=result.edits, spans=result.spans, diff=diff,
@@ -264,8 +273,8 @@ def process_stdin(repairer: Repairer, data: bytes, options: BatchOptions) -> Fil
     item = InputItem(STDIN, "stdin")
     started = time.perf_counter()
     try:
-        document = decode_bytes("<stdin>", data, options.encoding)
         fmt = format_for("stdin", options.input_format, options.field)
+        document = pdf_document("<stdin>", data) if fmt.name == PDF else decode_bytes("<stdin>", data, options.encoding)
         result = process_chunks(repairer, options.task, [make_chunk(fmt, document.text)])[0]
     except InputError as error:
         return failed(item, str(error).replace("<stdin>", STDIN), "skipped" if is_skip(error) else "failed")

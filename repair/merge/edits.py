@@ -12,8 +12,9 @@ from repair.results import Edit
 from repair.text import overlaps
 
 # When two candidate edits overlap, the higher-priority source wins; glossary terms are
-# curated multi-word canonical names, so they beat the word-level model.
-SOURCE_PRIORITY = {"glossary": 2, "model": 1, "lexicon": 0}
+# curated multi-word canonical names, so they beat the word-level model; a user's phrase list
+# (``repair.glossary.phrases``) was asserted by the user, so it beats everything.
+SOURCE_PRIORITY = {"phrases": 3, "glossary": 2, "model": 1, "lexicon": 0}
 
 
 def drop_no_ops(edits: Iterable[Edit]) -> list[Edit]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from repair.detect.registry import DETECTORS
 from repair.errors import UnknownKindError
@@ -29,6 +30,8 @@ class RepairConfig:
         repeat_confidence: in a spun document, a substitution-map entry with at least this
             pooled confidence is applied to every repeat of its word (``repair.document.profile``);
             None decides each occurrence alone.
+        phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
+            its hits are repaired in every document and reported by ``detect``; None for none.
 
     Raises:
         UnknownKindError: ``detector`` or ``restorer`` is not registered.
@@ -43,6 +46,7 @@ class RepairConfig:
     weak_min_confidence: float = 0.8
     document_gate: bool = False
     repeat_confidence: float | None = None
+    phrases: Path | None = None
 
     def __post_init__(self):
         if self.detector not in DETECTORS:

@@ -104,9 +104,13 @@ class Repairer:
         Args:
             models: models folder (default: the shipped ``models/``).
             config: pipeline settings, including the detector and restorer kinds.
+
+        Raises:
+            PhraseFileError: ``config.phrases`` cannot be read or is malformed.
         """
         from repair.detect.registry import load_detector
         from repair.glossary.match import Glossary
+        from repair.glossary.phrases import PhraseDetector, PhraseFinder, load_phrases
         from repair.glossary.titles import TITLES_FILE, TitleIndex
         from repair.paths import models_dir
         from repair.resources.shared import Resources
@@ -116,6 +120,10 @@ class Repairer:
         detector = load_detector(config.detector, resources)
         restorers = [load_restorer(config.restorer, resources)] if config.use_model else []
         finders: list[TermFinder] = [Glossary.load(resources.root)]
+        if config.phrases is not None:  # a user's list: first, so its edits win where they overlap
+            phrases = PhraseFinder(load_phrases(config.phrases))
+            finders.insert(0, phrases)
+            detector = PhraseDetector(detector, phrases)
         titles = resources.root / "glossary" / TITLES_FILE
         if titles.is_file():  # optional: models folders built before it existed still load
             finders.append(TitleIndex.load(titles))
