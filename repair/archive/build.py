@@ -6,6 +6,7 @@ documents on Ray workers (``ray.data``) and this process writes what comes back,
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -92,8 +93,13 @@ def _batches(documents: Iterable[SourceDocument], size: int) -> Iterator[list[So
 
 
 def shingle_batch(batch: dict) -> dict:
-    """Ray ``map_batches`` function: paragraphs (one list per document) -> shingle lists."""
-    return {"shingles": [[sorted(fingerprint(p).shingles) for p in paras] for paras in batch["paragraphs"]]}
+    """Ray ``map_batches`` function: documents' paragraphs -> their shingles, keyed by position.
+
+    Both travel as JSON strings: plain string columns survive Ray's Arrow/NumPy batch formats
+    unchanged, where ragged nested lists would not.
+    """
+    shingles = [json.dumps([sorted(fingerprint(p).shingles) for p in json.loads(paras)]) for paras in batch["paragraphs"]]
+    return {"i": [int(i) for i in batch["i"]], "shingles": shingles}
 
 
 def run_ray(documents: Iterable[SourceDocument]) -> Iterator[tuple[SourceDocument, list[list[int]]]]:
@@ -112,10 +118,12 @@ def run_ray(documents: Iterable[SourceDocument]) -> Iterator[tuple[SourceDocumen
         ray.init(include_dashboard=False, log_to_driver=False, runtime_env=env)
     try:
         for batch in _batches(documents, RAY_BATCH * 4):
-            dataset = ray.data.from_items([{"paragraphs": list(d.paragraphs)} for d in batch])
+            dataset = ray.data.from_items([{"i": i, "paragraphs": json.dumps(d.paragraphs)} for i, d in enumerate(batch)])
             rows = dataset.map_batches(shingle_batch, batch_size=RAY_BATCH).take_all()
-            for document, row in zip(batch, rows):  # take_all keeps the input order
-                yield document, [list(h) for h in row["shingles"]]
+            # Ray Data may return blocks out of order: put each result back with its document.
+            by_position = {int(row["i"]): json.loads(row["shingles"]) for row in rows}
+            for i, document in enumerate(batch):
+                yield document, by_position[i]
     finally:
         if started_here:
             ray.shutdown()

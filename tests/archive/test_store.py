@@ -140,3 +140,21 @@ def test_open_index_is_read_only(index_path):
     connection = open_index(index_path)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         connection.execute("DELETE FROM documents")
+
+
+def test_ray_workers_function_gives_the_same_index_as_local(tmp_path):
+    # The Ray engine runs shingle_batch on workers and writes what comes back; without Ray
+    # installed the function itself is checked against the local path.
+    import json
+
+    from repair.archive.build import shingle_batch
+    from repair.archive.store import IndexWriter
+
+    documents = [SourceDocument(name, tuple(paras)) for name, paras in ARTICLES.items()]
+    out = shingle_batch({"i": list(range(len(documents))), "paragraphs": [json.dumps(d.paragraphs) for d in documents]})
+    with IndexWriter.create(tmp_path / "ray.db") as writer:
+        for document, shingles in zip(documents, out["shingles"]):
+            writer.add_document(document.name, document.paragraphs, shingles=json.loads(shingles))
+    build_index(documents, tmp_path / "local.db")
+    rows = [sorted(sqlite3.connect(tmp_path / name).execute("SELECT hash, paragraph FROM postings")) for name in ("ray.db", "local.db")]
+    assert rows[0] == rows[1] and rows[0]
