@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
         raise UnspinError("'-' (stdin) cannot be combined with other inputs")
     mode = "append" if args.append else "replace" if args.replace else "create"
+    if mode == "create" and args.index.exists():
+        from repair.archive.store import IndexExistsError
+
+        raise IndexExistsError(f"{str(args.index)!r} already exists: use --append to add to it or --replace to rebuild it")
     items = iter_documents(args.inputs, field=args.field, id_field=args.id_field, title_field=args.title_field)
     with tqdm(unit="para", desc="unspin index", file=sys.stderr, disable=args.quiet, dynamic_ncols=True) as bar:
         stats = build_index(items, args.index, mode=mode, engine=args.engine, on_document=bar.update)

@@ -39,8 +39,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--index", type=Path, required=True, help="archive index built by 'unspin index'")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="readable text (default) or JSON lines")
     parser.add_argument("--top", type=int, default=TraceConfig.report, help="candidates listed per paragraph (default %(default)s)")
-    parser.add_argument("--min-score", type=float, default=TraceConfig.min_score, help="score at which a candidate is claimed as the source (default %(default)s)")
-    parser.add_argument("--min-coverage", type=float, default=TraceConfig.min_coverage, help="coverage needed to claim a source (default %(default)s)")
+    parser.add_argument("--min-score", type=float, default=TraceConfig.min_score, help="content-word score at which a candidate is claimed as the source of a paragraph on its own (default %(default)s; "
+                        "inside the documents the text's other paragraphs came from, TraceConfig.context_min_score)")
+    parser.add_argument("--min-coverage", type=float, default=TraceConfig.min_coverage, help="share of a paragraph its source must explain (identical words or swaps) to be claimed on its own (default %(default)s)")
     parser.add_argument("-o", "--output", default="-", help="output file ('-' = stdout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
