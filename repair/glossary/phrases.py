@@ -9,11 +9,14 @@ reports it as a span with reason "phrase list".
 Matching is word by word (``repair.text.words``), case-insensitive, whole words only (a
 hyphen or apostrophe joins words, so "non-profound learning" does not hold "profound
 learning"), with only whitespace between the words where the phrase has a space. Where hits
-overlap, the longest wins. The replacement takes the case of the words it replaces.
+overlap, the longest wins. The replacement takes the case of the words it replaces, and an
+indefinite article right before it follows the new first word ("an irregular woodland" ->
+"a random forest") when it followed the old one by the same rule (``indefinite_article``).
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,11 +24,16 @@ from pathlib import Path
 from repair.errors import InputError
 from repair.merge.edits import keep_non_overlapping
 from repair.results import DetectionReport, Edit, Span
-from repair.text import Token, match_case_by_word, overlaps, words
+from repair.text import Token, is_all_caps, match_case, match_case_by_word, overlaps, words
 
 SOURCE = "phrases"
 REASON = "phrase list"
 CONFIDENCE = 1.0
+# "a"/"an" then spaces at the end of the text before a hit.
+ARTICLE_RE = re.compile(r"(?<![\w'’-])(an?)([ \t]+)\Z", re.I)
+# Spelling says vowel or consonant, except for these beginnings ("a unit", "an hour").
+CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one", "once")
+VOWEL_SOUND = ("hour", "honest", "honor", "honour", "heir")
 
 
 class PhraseFileError(InputError):
@@ -193,11 +201,40 @@ class PhraseFinder:
         edits = []
         for hit in self.hits(paragraph):
             old = paragraph[hit.start : hit.end]
-            edits.append(Edit(hit.start, hit.end, old, match_case_by_word(old, hit.phrase.expected), SOURCE, CONFIDENCE))
+            edit = Edit(hit.start, hit.end, old, match_case_by_word(old, hit.phrase.expected), SOURCE, CONFIDENCE)
+            edits.append(with_article(paragraph, edit))
         return [e for e in edits if e.old != e.new]
 
     def spans(self, paragraph: str) -> list[Span]:
         return [Span(h.start, h.end, paragraph[h.start : h.end], CONFIDENCE, REASON) for h in self.hits(paragraph)]
+
+
+def indefinite_article(word: str) -> str:
+    """ "a" or "an" before ``word``, by its first letter and a few common exceptions."""
+    lower = word.lower()
+    if lower.startswith(CONSONANT_SOUND):
+        return "a"
+    return "an" if lower.startswith(VOWEL_SOUND) or lower[:1] in "aeiou" else "a"
+
+
+def with_article(paragraph: str, edit: Edit) -> Edit:
+    """The edit widened to a preceding "a"/"an" that the new wording needs changed.
+
+    Only an article that agreed with the old first word (by ``indefinite_article``) is
+    changed, and never before an acronym, whose article depends on how it is spoken (capitals
+    after a capital "AN" are the whole text in capitals, not an acronym).
+    """
+    found = ARTICLE_RE.search(paragraph[: edit.start])
+    if not found:
+        return edit
+    article, space = found.groups()
+    old_first, new_first = edit.old.split()[0], edit.new.split()[0]
+    if not is_all_caps(article) and (is_all_caps(old_first) or is_all_caps(new_first)):  # "AN" before caps: shouting
+        return edit
+    wanted = indefinite_article(new_first)
+    if article.lower() != indefinite_article(old_first) or article.lower() == wanted:
+        return edit
+    return replace(edit, start=found.start(1), old=paragraph[found.start(1) : edit.end], new=match_case(article, wanted) + space + edit.new)
 
 
 def add_phrase_spans(report: DetectionReport, spans: Sequence[Span]) -> DetectionReport:

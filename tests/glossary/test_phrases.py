@@ -85,6 +85,10 @@ def test_a_missing_file_is_named(tmp_path):
     ("a profound learning model and profound learning", "a deep learning model and deep learning"),
     ("screening for bosom  peril\tand colossal information", "screening for breast cancer\tand big data"),
     ("the flag to clamor ratio", "the signal to noise ratio"),
+    ("An irregular woodland and a counterfeit consciousness", "A random forest and an artificial intelligence"),
+    ("AN IRREGULAR WOODLAND", "A RANDOM FOREST"),
+    ("a bosom peril", "a breast cancer"),
+    ("Banana irregular woodland", "Banana random forest"),
 ])
 def test_hits_are_restored_with_case_transfer_longest_first(finder, text, expected):
     edits = finder.find(text)
