@@ -54,6 +54,7 @@ TYPOGRAPHIC = set("‘’‚“”„–—…•€£¥¢©®™°±§¶·«»�
 # single-byte code page read as cp1252 always does.
 NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]{3,}")
 ALLOWED_CONTROLS = set("\t\n\r\f\v")
+NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class EncodingChecker:
         self.fixed = fixed
         self.utf8_error: str | None = None
         self.legacy_ok = True
+        self.legacy_tail = b""
         # UTF-16/32 text is full of NUL bytes; every other encoding treats them as binary.
         self.check_nul = fixed is None or not fixed.codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
         if self.check_nul:
@@ -223,21 +225,26 @@ class EncodingChecker:
         if self.check_nul:
             reject_nul(self.path, block, offset)
         if self.utf8_error is None:
+            # The decoder's error offsets count the bytes it kept from the last block (a split character).
+            pending = len(self.decoder.getstate()[0])
             try:
                 self.decoder.decode(block)
             except UnicodeDecodeError as error:
-                self.fail(block, offset, error)
+                self.fail(offset - pending, error)
             except UnicodeError as error:  # a named utf-16/utf-32 on data without a byte-order mark
                 raise InputError(f"{self.path}: cannot be decoded as {self.fixed.codec} ({error})") from None
         # Every block, also those before the first invalid byte: cp1252 is chosen for the whole file.
+        # A run of non-ASCII characters may span two blocks, so the last block's run is read again.
         if self.fixed is None and self.legacy_ok:
-            self.legacy_ok = legacy_block_ok(block)
+            joined = self.legacy_tail + block
+            self.legacy_ok = legacy_block_ok(joined)
+            self.legacy_tail = joined[len(joined.rstrip(NON_ASCII_BYTES)) :][-2:]  # 2 more make a run of 3
 
-    def fail(self, block: bytes, offset: int, error: UnicodeDecodeError) -> None:
-        where = offset + error.start
+    def fail(self, offset: int, error: UnicodeDecodeError) -> None:
+        where, byte = offset + error.start, error.object[error.start]
         if self.fixed is not None:
-            raise InputError(f"{self.path}: cannot be decoded as {self.fixed.codec} (byte {block[error.start]:#04x} at offset {where})")
-        self.utf8_error = f"byte {block[error.start]:#04x} at offset {where}"
+            raise InputError(f"{self.path}: cannot be decoded as {self.fixed.codec} (byte {byte:#04x} at offset {where})")
+        self.utf8_error = f"byte {byte:#04x} at offset {where}"
 
     def finish(self) -> Encoding:
         try:
@@ -268,7 +275,8 @@ def check_codec(path: Path | str, codec: str) -> None:
 
 
 def legacy_block_ok(block: bytes) -> bool:
-    """Whether a block decodes as cp1252 into plausible prose (single-byte, so blocks are independent)."""
+    """Whether a block decodes as cp1252 into plausible prose (single-byte: only a run of non-ASCII
+    characters crosses blocks, and ``EncodingChecker`` carries it over)."""
     try:
         return is_plausible_legacy(block.decode(LEGACY_ENCODING))
     except UnicodeDecodeError:
