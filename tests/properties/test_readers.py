@@ -88,6 +88,13 @@ def blocks_at(data: bytes, cuts: list[int]) -> list[bytes]:
 # Latin-1 byte was read as cp1252 mojibake ("ÐŸÑ€Ð¸Ð²ÐµÑ‚"), while stdin refused the same bytes.
 @example("Привет ".encode() + b"caf\xe9", [13])
 @example(b"\x01\x01\x01\xc2 ", [])  # found by hypothesis: controls in the head, bad byte after
+# Bug (found by the fuzz profile, 2,400 examples): a run of three non-ASCII characters ("€Ã‘")
+# cut by a block boundary passed the cp1252 check in each block; stdin refused the same bytes.
+@example(b"0 \x80\xc3\x91", [])
+# Bug (fuzz profile, 1,600 examples): a character split between two blocks followed by an invalid
+# byte: the decoder's error offset counts the carried-over byte, so block[error.start] was
+# IndexError (or named the wrong byte and offset).
+@example(b"\xef\xbb\xbf\xc2\x80\x80", [])
 def test_reading_in_blocks_decides_like_reading_whole(data, cuts):
     blocks = blocks_at(data, cuts)
     whole = decode_or_error(data)
