@@ -30,6 +30,8 @@ PAGE_SEPARATOR = "\n" + PAGE_BREAK + "\n"
 TEXT_SUFFIX = ".txt"
 # A line that ends without sentence punctuation or a hyphen, then one that starts with a letter
 # (``reflow`` joins them when that letter is lower case).
+# A broken ToUnicode map can give lone surrogates, which are not text (nor encodable as UTF-8).
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 SOFT_BREAK_RE = re.compile(r"(?<=[^\s.!?:;\-])[ \t]*\n[ \t]*(?=[^\W\d_])")
 
 
@@ -72,8 +74,9 @@ def quiet_pypdf() -> Iterator[None]:
 
 
 def reflow(page: str) -> str:
-    """Join the lines of a paragraph that the PDF broke at the column's end (see module doc)."""
-    page = page.replace(PAGE_BREAK, "\n")
+    """Join the lines of a paragraph that the PDF broke at the column's end (see module doc);
+    a lone surrogate becomes U+FFFD."""
+    page = SURROGATE_RE.sub("\ufffd", page.replace(PAGE_BREAK, "\n"))
     return SOFT_BREAK_RE.sub(lambda m: " " if page[m.end()].islower() else m.group(), page)
 
 
@@ -85,7 +88,7 @@ def page_texts(data: bytes, name: str) -> list[str]:
         CorruptPdfError: pypdf cannot parse it, or it has no pages.
     """
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PyPdfError
+    from pypdf.errors import DependencyError
 
     with quiet_pypdf():
         try:
@@ -97,7 +100,7 @@ def page_texts(data: bytes, name: str) -> list[str]:
             raise
         except DependencyError as error:  # AES needs pypdf's "crypto" extra (a dependency of unspin)
             raise PdfError(f"{name}: cannot decrypt this PDF ({error})") from None
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, NotImplementedError) as error:
+        except Exception as error:  # a parser of untrusted bytes: whatever it raises means unreadable
             raise CorruptPdfError(f"{name}: corrupt or unreadable PDF ({type(error).__name__}: {str(error)[:120]})") from None
     if not pages:
         raise CorruptPdfError(f"{name}: PDF without pages")

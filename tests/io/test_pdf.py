@@ -4,10 +4,12 @@ process on tests/io/tiny.py's pipeline (flags "mentioned", repairs it to "said")
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repair.io.formats import format_for
 from repair.io.options import RepairerFactory
-from repair.io.pdf import CorruptPdfError, EncryptedPdfError, NoTextLayerError, page_of, pdf_document, reflow, text_name
+from repair.io.pdf import CorruptPdfError, EncryptedPdfError, NoTextLayerError, PdfError, page_of, pdf_document, reflow, text_name
 from tests.cli.runner import json_lines, run_in_process
 from tests.io.pdfs import blank_pdf, corrupt_pdf, encrypted_pdf, text_pdf, to_bytes, writer_with
 from tests.io.tiny import tiny_repairer
@@ -29,6 +31,7 @@ def test_text_layer_with_pages_and_reflowed_lines():
     ("It ends.\nthen more", "It ends.\nthen more"),           # a sentence ended
     ("state-of-the-\nart", "state-of-the-\nart"),             # a hyphen stays where it was
     ("A.\fB", "A.\nB"),                                       # a form feed is reserved for pages
+    ("Bad \ud800 map.", "Bad \ufffd map."),                   # not text: the replacement character
 ])
 def test_reflow(page, expected):
     assert reflow(page) == expected
@@ -44,6 +47,22 @@ def test_reflow(page, expected):
 def test_failing_kinds_name_the_file_and_reason(data, error, message):
     with pytest.raises(error, match=f"^bad.pdf: {message}"):
         pdf_document("bad.pdf", data)
+
+
+GOOD = text_pdf(PAGES)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, len(GOOD) - 1), st.binary(min_size=1, max_size=8), st.integers(0, len(GOOD)))
+def test_damaged_pdf_bytes_give_text_or_a_pdf_error(at, junk, cut):
+    """Bytes overwritten anywhere, then the file cut anywhere: a document or a PdfError, nothing else."""
+    data = (GOOD[:at] + junk + GOOD[at + len(junk) :])[:cut]
+    try:
+        document = pdf_document("damaged.pdf", data)
+    except PdfError as error:
+        assert str(error).startswith("damaged.pdf: ")
+    else:
+        assert isinstance(document.text, str)
 
 
 def test_encrypted_without_a_user_password_is_read():
