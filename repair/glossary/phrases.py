@@ -246,15 +246,3 @@ def add_phrase_spans(report: DetectionReport, spans: Sequence[Span]) -> Detectio
         return report
     others = [s for s in report.spans if not any(overlaps(s.start, s.end, p.start, p.end) for p in spans)]
     return replace(report, spans=tuple(sorted([*others, *spans], key=lambda s: s.start)))
-
-
-@dataclass(frozen=True)
-class PhraseDetector:
-    """Wraps a detector so that its reports also carry the phrase list's hits."""
-
-    detector: object
-    finder: PhraseFinder
-
-    def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
-        reports = self.detector.detect_batch(paragraphs)
-        return [add_phrase_spans(r, self.finder.spans(p)) for r, p in zip(reports, paragraphs)]

@@ -44,8 +44,8 @@ class RepairConfig:
     use_model: bool = True
     weak_spans: bool = True
     weak_min_confidence: float = 0.8
-    document_gate: bool = False
-    repeat_confidence: float | None = None
+    document_gate: bool = True
+    repeat_confidence: float | None = 0.9
     phrases: Path | None = None
 
     def __post_init__(self):

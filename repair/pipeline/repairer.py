@@ -19,6 +19,7 @@ from repair.merge.edits import apply_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
 from repair.document.profile import extend_to_repeats, substitution_map
+from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
@@ -86,12 +87,14 @@ class Repairer:
         glossary: TermFinder,
         restorers: Sequence[Restorer] = (),
         gate: DocumentGate | None = None,
+        phrases: PhraseFinder | None = None,
         config: RepairConfig = RepairConfig(),
     ):
         self.detector = detector
         self.glossary = glossary
         self.restorers = list(restorers)
         self.gate = gate
+        self.phrases = phrases
         self.config = config
 
     @classmethod
@@ -110,7 +113,7 @@ class Repairer:
         """
         from repair.detect.registry import load_detector
         from repair.glossary.match import Glossary
-        from repair.glossary.phrases import PhraseDetector, PhraseFinder, load_phrases
+        from repair.glossary.phrases import load_phrases
         from repair.glossary.titles import TITLES_FILE, TitleIndex
         from repair.paths import models_dir
         from repair.resources.shared import Resources
@@ -120,43 +123,64 @@ class Repairer:
         detector = load_detector(config.detector, resources)
         restorers = [load_restorer(config.restorer, resources)] if config.use_model else []
         finders: list[TermFinder] = [Glossary.load(resources.root)]
-        if config.phrases is not None:  # a user's list: first, so its edits win where they overlap
-            phrases = PhraseFinder(load_phrases(config.phrases))
+        phrases = PhraseFinder(load_phrases(config.phrases)) if config.phrases is not None else None
+        if phrases is not None:  # a user's list: first, so its edits win where they overlap
             finders.insert(0, phrases)
-            detector = PhraseDetector(detector, phrases)
         titles = resources.root / "glossary" / TITLES_FILE
         if titles.is_file():  # optional: models folders built before it existed still load
             finders.append(TitleIndex.load(titles))
         gate = DocumentGate.load(resources.root, resources.ngram) if config.document_gate else None
-        return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, config=config)
+        return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
+                   config=config)
 
     def with_config(self, **changes) -> "Repairer":
-        """The same components with other settings (threshold, min_confidence, use_model)."""
+        """The same components with other settings (threshold, min_confidence, use_model, ...).
+
+        Raises:
+            ValueError: a change needs other components (detector or restorer kind, phrase list,
+                turning the gate on): load a new pipeline with ``Repairer.load`` instead.
+        """
         config = replace(self.config, **changes)
+        needs_loading = [k for k in ("detector", "restorer", "phrases") if getattr(config, k) != getattr(self.config, k)]
+        if config.document_gate and self.gate is None:
+            needs_loading.append("document_gate")
+        if needs_loading:
+            raise ValueError(f"with_config cannot change {needs_loading}: use Repairer.load(config=...)")
         restorers = self.restorers if config.use_model else []
         gate = self.gate if config.document_gate else None
-        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate, config=config)
+        return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate,
+                        phrases=self.phrases, config=config)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
-        segments = textutil.paragraphs(text)
-        return combine_reports(self.detect_paragraphs([text], [segments])[0], segments, self.config.threshold)
+        return self.detect_batch([text])[0]
+
+    def detect_batch(self, texts: Sequence[str]) -> list[DetectionReport]:
+        """``detect`` for several texts, their paragraphs batched through the detector at once."""
+        segments_per_text = [textutil.paragraphs(t) for t in texts]
+        reports_per_text = self.detect_paragraphs(texts, segments_per_text)
+        return [combine_reports(r, s, self.config.threshold) for r, s in zip(reports_per_text, segments_per_text)]
 
     def detect_paragraphs(self, texts: Sequence[str], segments_per_text: Sequence[Sequence[textutil.Segment]]) -> list[list[DetectionReport]]:
         """One report per paragraph of each text, all paragraphs batched through the detector.
 
         A document the gate calls clean skips the detector: its paragraphs get a clean report
-        marked ``gated`` (the glossary still reads them).
+        marked ``gated`` (the glossary still reads them). A user's phrase list is an
+        instruction, so its hits are reported on every paragraph, gated or not.
         """
         for text in texts:
             check_unicode(text)
         passed = [self.gate is None or self.gate.judge(text).passed for text in texts]
         flat = [s.text for segments, ok in zip(segments_per_text, passed) if ok for s in segments]
         reports = iter(self._with_threshold(r) for r in self.detector.detect_batch(flat))
-        return [
+        per_text = [
             [next(reports) if ok else self._gated_report(s.text) for s in segments]
             for segments, ok in zip(segments_per_text, passed)
         ]
+        if self.phrases is None:
+            return per_text
+        return [[add_phrase_spans(r, self.phrases.spans(s.text)) for r, s in zip(paragraph_reports, segments)]
+                for paragraph_reports, segments in zip(per_text, segments_per_text)]
 
     def repair(self, text: str) -> RepairResult:
         """Repaired text plus every edit (offsets into ``text``); clean text comes back identical."""

@@ -6,13 +6,12 @@ The list in tests/glossary/data/tortured_phrases.tsv was written by hand for the
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
 
 from repair.evaluate.signature import Signature, run_context
-from repair.glossary.phrases import PhraseDetector, PhraseFileError, PhraseFinder, load_phrases, parse_phrases
+from repair.glossary.phrases import PhraseFileError, PhraseFinder, load_phrases, parse_phrases
 from repair.io.options import RepairerFactory
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer, TermFinders
@@ -30,11 +29,10 @@ def finder() -> PhraseFinder:
 
 def tiny_pipeline(phrases: Path | None) -> Repairer:
     """tests/io/tiny.py's pipeline, with the phrase list wired in as ``Repairer.load`` does."""
-    detector, finders = WordDetector(), [TermGlossary()]
-    if phrases is not None:
-        finder = PhraseFinder(load_phrases(phrases))
-        detector, finders = PhraseDetector(detector, finder), [finder, *finders]
-    return Repairer(detector=detector, glossary=TermFinders(finders), restorers=[SaidRestorer()], config=RepairConfig(phrases=phrases))
+    finder = PhraseFinder(load_phrases(phrases)) if phrases is not None else None
+    finders = [TermGlossary()] if finder is None else [finder, TermGlossary()]
+    return Repairer(detector=WordDetector(), glossary=TermFinders(finders), restorers=[SaidRestorer()], phrases=finder,
+                    config=RepairConfig(phrases=phrases, document_gate=False))
 
 
 # ----------------------------------------------------------------------------- the file
