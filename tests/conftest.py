@@ -42,14 +42,16 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
     detectors = {default.detector: shipped_repairer.detector}
 
     def pipeline(config: RepairConfig) -> Repairer:
-        if config.restorer != default.restorer:
+        if config.restorer != default.restorer or config.phrases is not None:
             return Repairer.load(config=config)
         if config.detector not in detectors:
             from repair.detect.registry import load_detector
 
             detectors[config.detector] = load_detector(config.detector, shipped_resources)
         restorers = shipped_repairer.restorers if config.use_model else []
-        return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers, config=config)
+        gate = shipped_repairer.gate if config.document_gate else None
+        return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers,
+                        gate=gate, config=config)
 
     return pipeline
 
