@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 from repair.cli.detect import (
@@ -61,6 +62,7 @@ def add_parser(subparsers) -> None:
                         help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
     parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop edits below this confidence (default %(default)s)")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
+    parser.add_argument("--index", type=Path, default=None, metavar="INDEX", help="archive index ('unspin index'): restore from the source wherever one is found")
     parser.add_argument("--diff", action="store_true", help="print unified diffs instead of writing")
     parser.add_argument("--dry-run", action="store_true", help="process and report, write nothing")
     parser.add_argument("--manifest", type=Path, default=None, help=f"manifest JSONL (default OUTDIR/{MANIFEST_NAME} with -o)")
@@ -115,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     check_usage(args)
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans)
     extra = phrases_record(phrase_list(args))
+    if args.index is not None:
+        from repair.archive.store import open_index
+
+        open_index(args.index).close()  # a missing or bad index is a usage error before any work
+        factory = replace(factory, index=str(args.index))
     options = build_options(args)
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)

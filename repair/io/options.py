@@ -23,11 +23,12 @@ class RepairerFactory:
 
     models: str | None = None
     config: RepairConfig = RepairConfig()
+    index: str | None = None  # archive index for Repairer.load(index=...)
 
     def __call__(self) -> Repairer:
         root = Path(self.models) if self.models else None
         try:
-            return Repairer.load(root, config=self.config)
+            return Repairer.load(root, config=self.config, index=Path(self.index) if self.index else None)
         except ImportError as error:
             raise ModelNotFoundError(f"the default pipeline is not available ({error})") from error
         except (OSError, EOFError, ValueError) as error:  # unreadable or truncated model files

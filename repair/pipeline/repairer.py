@@ -21,6 +21,7 @@ from repair.document.gate import DocumentGate
 from repair.document.profile import extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
+from repair.archive.restore import ArchiveRestorer
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
@@ -89,7 +90,9 @@ class Repairer:
         gate: DocumentGate | None = None,
         phrases: PhraseFinder | None = None,
         config: RepairConfig = RepairConfig(),
+        archive: ArchiveRestorer | None = None,
     ):
+        self.archive = archive  # restores from a text's source first, where one is found
         self.detector = detector
         self.glossary = glossary
         self.restorers = list(restorers)
@@ -98,7 +101,7 @@ class Repairer:
         self.config = config
 
     @classmethod
-    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig()) -> "Repairer":
+    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), index: Path | None = None) -> "Repairer":
         """Load the detector, glossary and restorer that ``config`` names from ``models/`` (no network).
 
         The thesaurus and n-gram counts are loaded once (``Resources``) and handed to every
@@ -107,6 +110,8 @@ class Repairer:
         Args:
             models: models folder (default: the shipped ``models/``).
             config: pipeline settings, including the detector and restorer kinds.
+            index: an archive index (``unspin index``): paragraphs whose source it holds are
+                restored from the source, and only from it.
 
         Raises:
             PhraseFileError: ``config.phrases`` cannot be read or is malformed.
@@ -130,8 +135,9 @@ class Repairer:
         if titles.is_file():  # optional: models folders built before it existed still load
             finders.append(TitleIndex.load(titles))
         gate = DocumentGate.load(resources.root, resources.ngram) if config.document_gate else None
+        archive = ArchiveRestorer.load(index) if index is not None else None
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
-                   config=config)
+                   config=config, archive=archive)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model, ...).
@@ -149,7 +155,7 @@ class Repairer:
         restorers = self.restorers if config.use_model else []
         gate = self.gate if config.document_gate else None
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate,
-                        phrases=self.phrases, config=config)
+                        phrases=self.phrases, config=config, archive=self.archive)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
@@ -192,7 +198,10 @@ class Repairer:
         reports_per_text = self.detect_paragraphs(texts, segments_per_text)
         results = []
         for text, segments, paragraph_reports in zip(texts, segments_per_text, reports_per_text):
-            per_paragraph = [self.repair_paragraph(s.text, r) for s, r in zip(segments, paragraph_reports)]
+            archived = self.archive.repair(text) if self.archive is not None else None
+            # Where the archive found a paragraph's source, the source decides: no model edits there.
+            per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r)
+                             for s, r in zip(segments, paragraph_reports)]
             per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
             edits: list[Edit] = []
             for segment, paragraph_edits in zip(segments, per_paragraph):
@@ -202,6 +211,8 @@ class Repairer:
             if detection.spun and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
                 edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence)], key=lambda e: e.start)
+            if archived is not None:
+                edits = archived.merge(edits, self.config.min_confidence)
             results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
                                         substitution_map=substitution_map(edits)))
         return results
