@@ -158,3 +158,13 @@ def test_ray_workers_function_gives_the_same_index_as_local(tmp_path):
     build_index(documents, tmp_path / "local.db")
     rows = [sorted(sqlite3.connect(tmp_path / name).execute("SELECT hash, paragraph FROM postings")) for name in ("ray.db", "local.db")]
     assert rows[0] == rows[1] and rows[0]
+
+
+@pytest.mark.slow
+def test_ray_engine_builds_the_same_index_as_local(tmp_path):
+    pytest.importorskip("ray")
+    documents = [SourceDocument(name, tuple(paras)) for name, paras in ARTICLES.items()]
+    build_index(documents, tmp_path / "ray.db", engine="ray")
+    build_index(documents, tmp_path / "local.db")
+    rows = [sorted(sqlite3.connect(tmp_path / name).execute("SELECT hash, paragraph FROM postings")) for name in ("ray.db", "local.db")]
+    assert rows[0] == rows[1] and rows[0]
