@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from repair.risk import RiskLevel, risk_level
+
 # Where an edit came from: the term glossary, the restorer model, the corpus-statistics
 # restorer, a source found in an archive, the document's own substitution map, or a user's phrase list.
 EditSource = Literal["glossary", "model", "lexicon", "archive", "document", "phrases"]
@@ -58,10 +60,19 @@ class DetectionReport:
             data["gated"] = True
         return data
 
+    @property
+    def risk(self) -> RiskLevel:
+        """clean / low / suspicious / high from the score and spans per 100 words (``repair.risk``)."""
+        return risk_level(self.score, len(self.spans), self.words, self.threshold)
+
 
 @dataclass(frozen=True)
 class Edit:
-    """One replacement: ``old`` at ``[start, end)`` of the input becomes ``new``."""
+    """One replacement: ``old`` at ``[start, end)`` of the input becomes ``new``.
+
+    ``alternatives`` (other candidates the restorer weighed, best first) and ``reason`` (why
+    this one) are for review; ``to_dict`` includes them only when set.
+    """
 
     start: int
     end: int
@@ -69,9 +80,17 @@ class Edit:
     new: str
     source: EditSource
     confidence: float
+    alternatives: tuple[str, ...] = ()
+    reason: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        for key in ("alternatives", "reason"):
+            if not data[key]:
+                del data[key]
+        if "alternatives" in data:
+            data["alternatives"] = list(data["alternatives"])
+        return data
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from repair.io.process import process_stdin
 from repair.paths import models_dir
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import RESTORERS
+from repair.risk import risk_level
 
 EPILOG = """exit codes: 0 every input processed, 1 some input failed or was skipped (binary,
 undecodable, missing, unreadable, symlink loop; each named on stderr), 2 usage error or
@@ -36,7 +37,9 @@ def add_parser(subparsers) -> None:
         "detect",
         help="score texts for spinner/machine-translation damage",
         description="Score each input for spun or garbled text. One JSON object per input on stdout: "
-        '{"path", "score", "spun", "spans": [{"start", "end", "text", "score", "reason"}]}.',
+        '{"path", "score", "spun", "risk", "spans": [{"start", "end", "text", "score", "reason"}]}; '
+        "risk is clean / low / suspicious / high from the score and flagged spans per 100 words "
+        "(high: score >= 0.9 and >= 2 spans per 100 words; suspicious: score >= threshold; low: score >= threshold/2 or any span).",
         epilog=EPILOG,
     )
     parser.add_argument("inputs", nargs="+", metavar="FILE", help="files or folders (recursive); '-' reads stdin")
@@ -152,18 +155,20 @@ def print_summary(summary: Summary, quiet: bool) -> None:
         print(f"  {name:<8} {value}", file=sys.stderr)
 
 
-def detection_record(outcome: FileOutcome, extra: dict | None = None) -> dict:
-    return {"path": outcome.path, "score": round(outcome.score, 4), "spun": outcome.spun, "spans": list(outcome.spans), **(extra or {})}
+def detection_record(outcome: FileOutcome, extra: dict | None = None, threshold: float = RepairConfig.threshold) -> dict:
+    risk = risk_level(outcome.score, len(outcome.spans), outcome.words, threshold)
+    return {"path": outcome.path, "score": round(outcome.score, 4), "spun": outcome.spun, "risk": risk, "spans": list(outcome.spans), **(extra or {})}
 
 
-def emit(outcome: FileOutcome, fmt: str, extra: dict | None = None) -> None:
+def emit(outcome: FileOutcome, fmt: str, extra: dict | None = None, threshold: float = RepairConfig.threshold) -> None:
     report_problem(outcome)
     if outcome.status != "done":
         return
     if fmt == "json":
-        print(json.dumps(detection_record(outcome, extra), ensure_ascii=False), flush=True)
+        print(json.dumps(detection_record(outcome, extra, threshold), ensure_ascii=False), flush=True)
         return
-    print(f"{outcome.path}\t{outcome.score:.3f}\t{'SPUN' if outcome.spun else 'clean'}\t{len(outcome.spans)} spans", flush=True)
+    risk = risk_level(outcome.score, len(outcome.spans), outcome.words, threshold)
+    print(f"{outcome.path}\t{outcome.score:.3f}\t{'SPUN' if outcome.spun else 'clean'}\t{risk}\t{len(outcome.spans)} spans", flush=True)
     for span in outcome.spans:
         where = f"record {span['record']} " if "record" in span else f"page {span['page']} " if "page" in span else ""
         print(f"    {where}[{span['start']}:{span['end']}] {span['text']!r} {span['score']:.2f} {span.get('reason', '')}".rstrip())
@@ -176,14 +181,14 @@ def run(args: argparse.Namespace) -> int:
     options = common_options(args, task="detect")
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)
-        emit(outcome, args.format, extra)
+        emit(outcome, args.format, extra, args.threshold)
         return 0 if outcome.status == "done" else 1
     items = input_items(args)
     summary = Summary()
     # closing(): on Ctrl-C the batch stops its workers and removes temp files right away.
     with terminate_as_interrupt(), closing(run_batch(items, factory, options, engine=args.engine, summary=summary)) as outcomes:
         for outcome in outcomes:
-            emit(outcome, args.format, extra)
+            emit(outcome, args.format, extra, args.threshold)
     if len(items) > 1:
         print_summary(summary, args.quiet)
     return summary.exit_code

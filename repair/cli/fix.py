@@ -41,7 +41,11 @@ the older original, is never overwritten). Writes are atomic
 PDF inputs: a PDF cannot be rewritten, so `fix` writes the repaired TEXT of its text layer
 (pages separated by a form feed line): NAME.txt in OUTDIR with -o, or stdout; --in-place
 refuses a PDF. Edits carry a 1-based "page" in --format json. A scanned PDF without a text
-layer, an encrypted or a corrupt one fails by itself, with its reason; the others go on."""
+layer, an encrypted or a corrupt one fails by itself, with its reason; the others go on.
+
+Review pages: --format html writes one self-contained HTML page per input showing every edit
+(source, confidence, alternatives, reason), the score, risk level and substitution map:
+-o review.html (or stdout) for one input, -o FOLDER for several (NAME.html per input)."""
 
 
 def add_parser(subparsers) -> None:
@@ -56,7 +60,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-o", "--output", dest="outdir", type=Path, default=None, metavar="OUTDIR", help="write repaired files here, mirroring the input tree")
     parser.add_argument("--in-place", action="store_true", help="rewrite changed inputs (a backup is kept, see --backup-suffix)")
     parser.add_argument("--backup-suffix", default=".orig", help="suffix of the backup --in-place keeps ('' for none; default %(default)s)")
-    parser.add_argument("--format", choices=["text", "json"], default="text", help='stdout: repaired text, or JSON lines {"path","text","edits"}')
+    parser.add_argument("--format", choices=["text", "json", "html"], default="text",
+                        help='stdout: repaired text, or JSON lines {"path","text","edits"}; html: a review page per input (see below)')
     parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
     parser.add_argument("--no-weak-spans", action="store_true",
                         help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
@@ -114,8 +119,11 @@ def emit(outcome: FileOutcome, args: argparse.Namespace, extra: dict | None = No
 
 
 def run(args: argparse.Namespace) -> int:
-    check_usage(args)
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans)
+    if args.format == "html":
+        from repair.cli.review import run_reviews  # the page renderer, only when asked for
+        return run_reviews(args, factory)
+    check_usage(args)
     extra = phrases_record(phrase_list(args))
     if args.index is not None:
         from repair.archive.store import open_index

@@ -169,13 +169,15 @@ class AcronymChecker:
                 return []
             new = term_case(tokens[j].text, word)
             confidence = 0.8 if len(wrong) == 1 else 0.7
-            out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", confidence))
+            out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", confidence,
+                            reason=f"its initial must spell the acronym {acronym!r}"))
         fixed = {j for j, _ in wrong}
         for j in caps:
             word = None if j in fixed else self._common_source(tokens[j].text.lower())
             if word is not None:
                 new = term_case(tokens[j].text, word)
-                out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", 0.6))
+                out.append(Edit(tokens[j].start, tokens[j].end, tokens[j].text, new, "glossary", 0.6,
+                                reason=f"usual word of a name abbreviated {acronym!r}"))
         return out
 
     def _common_source(self, spun: str) -> str | None:
@@ -226,7 +228,8 @@ class AcronymChecker:
             if _is_drop(word, right) or _is_swap(word, right) or (
                 known and Levenshtein.distance(word, right) == 1 and len(word) == len(right)
             ):
-                out.append(Edit(token.start, token.end, word, right, "glossary", 0.8 if known else 0.7))
+                out.append(Edit(token.start, token.end, word, right, "glossary", 0.8 if known else 0.7,
+                                reason=f"the acronym of {' '.join(name)!r}"))
         return out
 
     def acronym_of_name(self, name: Sequence[str]) -> str:
@@ -319,7 +322,7 @@ def repeat_repairs(paragraph: str, edits: Sequence[Edit], repairs: dict[str, tup
             if len(slips) != 1:  # none, or ambiguous between two repaired acronyms
                 continue
             confidence, new = slips[0][0] * SLIP_CONFIDENCE_FACTOR, slips[0][1]
-        out.append(Edit(start, end, word, new, "glossary", round(confidence, 3)))
+        out.append(Edit(start, end, word, new, "glossary", round(confidence, 3), reason=f"repeats the repair {word} -> {new} in this document"))
     return out
 
 

@@ -364,7 +364,7 @@ class Glossary:
         old = text[start:end]
         if new == old:
             return None
-        return Edit(start, end, old, new, "glossary", self._confidence(text, tokens, match))
+        return Edit(start, end, old, new, "glossary", self._confidence(text, tokens, match), reason=f"glossary term {' '.join(term.words)!r}")
 
     def _acronym_follows(self, text: str, tokens: Sequence[Token], match: Match) -> bool:
         acronym = self.terms[match.term].acronym

@@ -69,7 +69,7 @@ def test_detect_contract_and_ranking(unspin, seeds_dir, tmp_path):
     records = json_lines(result.stdout)
     assert [r["path"] for r in records] == [*map(str, paths), str(empty)]
     for record in records:
-        assert set(record) == {"path", "score", "spun", "spans"}
+        assert set(record) == {"path", "score", "spun", "risk", "spans"}
         assert 0.0 <= record["score"] <= 1.0 and isinstance(record["spun"], bool)
         text = Path(record["path"]).read_text(encoding="utf-8")
         for span in record["spans"]:
@@ -77,7 +77,9 @@ def test_detect_contract_and_ranking(unspin, seeds_dir, tmp_path):
             assert text[span["start"] : span["end"]] == span["text"]
     scores = {Path(r["path"]).name[:3]: r["score"] for r in records}
     assert all(scores["003"] > scores[p] for p in CLEAN_SEEDS)
-    assert records[-1] == {"path": str(empty), "score": 0.0, "spun": False, "spans": []}
+    risks = {Path(r["path"]).name[:3]: r["risk"] for r in records}
+    assert risks["003"] == "high" and all(risks[p] in ("clean", "low") for p in CLEAN_SEEDS)
+    assert records[-1] == {"path": str(empty), "score": 0.0, "spun": False, "risk": "clean", "spans": []}
     assert f"{empty} is empty".encode() in result.stderr
 
 
@@ -137,7 +139,8 @@ def test_fix_stdin_and_json_contract(unspin, seeds_dir, tmp_path):
     assert set(record) == {"path", "text", "edits"} and record["path"] == str(spun_path)
     assert record["edits"] and record["text"] != spun
     for edit in record["edits"]:
-        assert set(edit) == {"start", "end", "old", "new", "source", "confidence"}
+        required = {"start", "end", "old", "new", "source", "confidence"}
+        assert required <= set(edit) <= required | {"alternatives", "reason"}  # the two only when set
     assert apply_edits(spun, [Edit(**e) for e in record["edits"]]) == record["text"]
     glossary_only = json_lines(unspin("fix", str(spun_path), "--format", "json", "--no-model").stdout)[0]
     assert all(e["source"] == "glossary" for e in glossary_only["edits"])

@@ -40,11 +40,20 @@ class RegionScores:
 
 @dataclass(frozen=True)
 class Choice:
-    """The winning candidate, its softmax share and its index (0: the copy)."""
+    """The winning candidate, its softmax share and its index (0: the copy).
+
+    ``alternatives``: the next candidates by combined score (at most ``ALTERNATIVES``), for
+    review; ``experts``: which experts voted ("decoder+pairs+trigrams").
+    """
 
     text: str
     confidence: float
     index: int
+    alternatives: tuple[str, ...] = ()
+    experts: str = ""
+
+
+ALTERNATIVES = 3
 
 
 def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, temperature: float, *,
@@ -61,7 +70,10 @@ def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, tempera
     total[0] += copy_bonus
     probs = torch.softmax(total / temperature, dim=0)
     best = int(probs.argmax())
-    return Choice(scores.candidates[best], float(probs[best]), best)
+    ranked = [scores.candidates[i] for i in probs.argsort(descending=True).tolist() if i != best]
+    experts = "+".join(name for name, used in (("decoder", decoder_weight), ("pairs", prior_weight),
+                                               ("trigrams", ngram_weight and scores.ngram_logprob)) if used)
+    return Choice(scores.candidates[best], float(probs[best]), best, tuple(ranked[:ALTERNATIVES]), experts)
 
 
 def choice_edit(scores: RegionScores, choice: Choice) -> Edit | None:
@@ -71,4 +83,8 @@ def choice_edit(scores: RegionScores, choice: Choice) -> Edit | None:
     """
     if choice.index == 0 or normalise_phrase(choice.text) == normalise_phrase(scores.old):
         return None
-    return Edit(scores.start, scores.end, scores.old, textutil.match_case_by_word(scores.old, choice.text), "model", choice.confidence)
+    new = textutil.match_case_by_word(scores.old, choice.text)
+    alternatives = tuple(textutil.match_case_by_word(scores.old, text) for text in choice.alternatives)
+    experts = choice.experts or "decoder"
+    reason = f"{experts} {'prefer' if '+' in experts else 'prefers'} {new!r} (p={choice.confidence:.2f})"
+    return Edit(scores.start, scores.end, scores.old, new, "model", choice.confidence, alternatives, reason)

@@ -64,3 +64,15 @@ def test_choice_edit_that_only_changes_case_is_no_edit():
 def test_choice_edit_gives_the_spun_words_case_back(old, winner, new):
     s = scores([-9.0, 0.0], [0.0, 0.0], old=old, candidates=(old.lower(), winner))
     assert choice_edit(s, choose(s, 0.0, 0.0, 1.0)).new == new
+
+
+def test_edit_records_the_alternatives_and_the_reason_for_review():
+    s = scores([-3.0, -1.0, -2.0, -4.0], [0.0, 0.0, 0.0, 0.0], old="Mentioned", candidates=("mentioned", "said", "noted", "stated"))
+    choice = choose(s, 0.5, 0.0, 1.0)
+    assert choice.alternatives == ("noted", "mentioned", "stated") and choice.experts == "decoder+pairs"
+    edit = choice_edit(s, choice)
+    assert edit.new == "Said" and edit.alternatives == ("Noted", "Mentioned", "Stated")  # the spun words' case
+    assert edit.reason == f"decoder+pairs prefer 'Said' (p={choice.confidence:.2f})"
+    alone = choice_edit(s, choose(s, 0.0, 0.0, 1.0))
+    assert alone.reason.startswith("decoder prefers 'Said'")
+    assert set(edit.to_dict()) == {"start", "end", "old", "new", "source", "confidence", "alternatives", "reason"}

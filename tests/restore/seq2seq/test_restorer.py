@@ -42,6 +42,7 @@ def test_confidence_threshold_drops_edits(shipped_seq2seq):
     spun = "They protested in opposition to the plan announced by the government."
     edits = shipped_seq2seq.propose(spun, spans_for(spun, "in opposition to"))
     assert edits and all(e.source == "model" and 0.0 < e.confidence <= 1.0 for e in edits)
+    assert all(e.reason.endswith(f"(p={e.confidence:.2f})") and e.new not in e.alternatives for e in edits)  # for the review page
     assert all(spun[e.start : e.end] == e.old for e in edits)
     assert merge_edits(edits, min_confidence=1.01) == []
     assert apply_edits(spun, merge_edits(edits, min_confidence=1.01)) == spun
