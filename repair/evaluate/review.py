@@ -69,7 +69,7 @@ main .text{white-space:pre-wrap;overflow-wrap:break-word;background:#fff;border:
 .e:focus{outline:2px solid var(--c);outline-offset:1px}
 .e del{display:none;color:#6b7280}
 body:has(#old:checked) .e del{display:inline}
-body:has(#old:checked) .e del::after{content:" \\2192 ";text-decoration:none;display:inline-block;padding:0 .15rem}
+body:has(#old:checked) .e del::after{content:"\\2192";text-decoration:none;display:inline-block;padding:0 .25rem}
 .gap{display:block;height:.55em}
 .flag{text-decoration:underline dotted #9ca3af 2px;text-underline-offset:3px}
 .tip{display:none;position:absolute;z-index:2;left:0;top:calc(100% + 4px);width:max-content;max-width:min(24rem,86vw);
