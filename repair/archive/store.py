@@ -88,7 +88,7 @@ class StoredParagraph:
 
 
 def unspin_version() -> str:
-    from repair import __version__  # late: repair/__init__ loads the whole pipeline
+    from repair.version import __version__
 
     return __version__
 

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from repair import __version__
+from repair.version import __version__
 from repair.cli import bench, data, detect, evaluate, fix, index, spin, trace, train
 from repair.errors import UnspinError
 

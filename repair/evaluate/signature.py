@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from repair import __version__
+from repair.version import __version__
 from repair.glossary.phrases import load_phrases
 from repair.pipeline.config import RepairConfig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from repair import __version__
+from repair.version import __version__
 from repair.evaluate import metrics as M
 from repair.results import Span
 

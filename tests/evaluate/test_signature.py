@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from repair import __version__
+from repair.version import __version__
 from repair.evaluate import metrics as M
 from repair.evaluate.signature import Signature, folder_digest, run_context
 from repair.pipeline.config import RepairConfig
