@@ -17,6 +17,9 @@ from repair.text import match_case, overlaps
 
 # Sources whose edits describe the spinner's map (titles and acronyms are term repairs, not swaps).
 MAP_SOURCES = frozenset({"model", "lexicon", "glossary", "document"})
+# Decisions that reach unedited repeats: the restorers'. The glossary already finds every
+# occurrence of its terms, so a repeat it left alone was left alone on purpose.
+REPEAT_SOURCES = frozenset({"model", "lexicon"})
 
 
 def pooled_confidence(confidences: Sequence[float]) -> float:
@@ -65,7 +68,8 @@ def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float) -
     """
     added: list[Edit] = []
     taken = sorted(edits, key=lambda e: e.start)
-    for entry in consistent_entries(substitution_map(edits), min_confidence):
+    decisions = substitution_map([e for e in edits if e.source in REPEAT_SOURCES])
+    for entry in consistent_entries(decisions, min_confidence):
         pattern = re.compile(rf"(?<![\w'’-]){re.escape(entry.old)}(?![\w'’-])", re.IGNORECASE)
         for match in pattern.finditer(text):
             if any(overlaps(match.start(), match.end(), e.start, e.end) for e in [*taken, *added]):

@@ -208,7 +208,7 @@ class Repairer:
                 kept = [e for e in paragraph_edits if e.confidence >= self.config.min_confidence]
                 edits.extend(shift_edits(kept, segment.start))
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
-            if detection.spun and self.config.repeat_confidence is not None:
+            if detection.spun and self.restorers and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
                 edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence)], key=lambda e: e.start)
             if archived is not None:

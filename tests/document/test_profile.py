@@ -55,3 +55,9 @@ def test_a_clear_majority_decides_for_the_unedited_repeats():
     edits = [edit(text, "mentioned", "said", 0.9, nth=0), edit(text, "mentioned", "said", 0.9, nth=1), edit(text, "mentioned", "noted", 0.9, nth=2)]
     added = extend_to_repeats(text, edits, min_confidence=0.8)
     assert [(e.start, e.new) for e in added] == [(text.rindex("mentioned"), "said")]
+
+
+def test_glossary_decisions_do_not_reach_repeats_it_left_alone():
+    edits = [edit(TEXT, "mentioned", "said", 0.95, source="glossary"), edit(TEXT, "Mentioned", "Said", 0.95, source="glossary")]
+    assert extend_to_repeats(TEXT, edits, min_confidence=0.8) == []
+    assert substitution_map(edits)[0].count == 2  # still part of the document's map
