@@ -9,6 +9,9 @@ from repair.errors import ModelNotFoundError
 from repair.lm import LanguageModel, LanguageModelNotFoundError, find_gguf
 from repair.lm.load import SOURCE_FILE, GGUFSource, is_converted
 
+# The language model is not in the default pipeline; its tests run with -m slow (CI does).
+pytestmark = pytest.mark.slow
+
 
 def test_missing_package_is_a_specific_error(tmp_path):
     with pytest.raises(LanguageModelNotFoundError, match="no-such-lm-package"):

@@ -10,6 +10,9 @@ import torch
 from repair.lm import LanguageModel, LMConfig
 from repair.text import words
 
+# The language model is not in the default pipeline; its tests run with -m slow (CI does).
+pytestmark = pytest.mark.slow
+
 # (left context, original, spun, right context): spinner swaps from the README and issue 14.
 CLEAR_PAIRS = [
     ("The foreign minister ", "said", "mentioned", " on Monday that talks would continue."),
