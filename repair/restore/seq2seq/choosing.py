@@ -27,6 +27,8 @@ class RegionScores:
         prior_logprob: pair/thesaurus prior per candidate (``CandidatePrior.logprob``).
         ngram_logprob: corpus trigram log P(candidate and the two words after it | two words
             before); empty when the restorer has no trigram expert.
+        lm_logprob: pretrained LM log P(candidate and the next words | the paragraph before);
+            empty when the restorer has no LM (``lm_expert``) or the region had only the copy.
     """
 
     start: int
@@ -36,6 +38,7 @@ class RegionScores:
     model_logprob: tuple[float, ...]
     prior_logprob: tuple[float, ...]
     ngram_logprob: tuple[float, ...] = ()
+    lm_logprob: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,16 +60,19 @@ ALTERNATIVES = 3
 
 
 def choose(scores: RegionScores, prior_weight: float, copy_bonus: float, temperature: float, *,
-           decoder_weight: float = 1.0, ngram_weight: float = 0.0) -> Choice:
+           decoder_weight: float = 1.0, ngram_weight: float = 0.0, lm_weight: float = 0.0) -> Choice:
     """Best candidate under the combined score; confidence = its share of the softmax mass.
 
     The experts: the decoder (reads the spun words and the sentence), the pair/thesaurus prior
-    (what spinners put for what) and the corpus trigrams (how the words join their neighbours),
-    each raised to its tuned weight.
+    (what spinners put for what), the corpus trigrams (how the words join their neighbours)
+    and the pretrained LM (what a fluent writer would have put there), each raised to its
+    tuned weight.
     """
     total = decoder_weight * torch.tensor(scores.model_logprob) + prior_weight * torch.tensor(scores.prior_logprob)
     if ngram_weight and scores.ngram_logprob:
         total += ngram_weight * torch.tensor(scores.ngram_logprob)
+    if lm_weight and scores.lm_logprob:
+        total += lm_weight * torch.tensor(scores.lm_logprob)
     total[0] += copy_bonus
     probs = torch.softmax(total / temperature, dim=0)
     best = int(probs.argmax())

@@ -38,6 +38,9 @@ class Seq2SeqConfig(ModelConfig):
         prior_weight, decoder_weight, ngram_weight: weights of the experts in the product
             (``choosing.choose``), tuned on validation; the corpus trigrams are used when
             ``ngram_weight`` > 0.
+        lm_weight: weight of the pretrained language model (``lm_expert``); used only by a
+            restorer given an LM (kind ``seq2seq+lm``, whose settings are ``lm.json``).
+        lm_right_words: words after the region the LM scores with each candidate.
         copy_bonus, temperature: preference for keeping the words, and the softmax temperature
             that turns the combined score into a confidence.
         pair_count_scale: pair counts are divided by this (a count of 1 is weak evidence).
@@ -57,6 +60,8 @@ class Seq2SeqConfig(ModelConfig):
     prior_weight: float = 0.5
     decoder_weight: float = 1.0
     ngram_weight: float = 0.0
+    lm_weight: float = 0.0
+    lm_right_words: int = 3
     copy_bonus: float = 1.0
     temperature: float = 1.0
     pair_count_scale: float = 1.0

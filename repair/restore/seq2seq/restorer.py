@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from repair import text as textutil
 from repair.restore.seq2seq.candidates import CandidatePrior, detokenise, is_protected, normalise_phrase, region_candidates
 from repair.restore.seq2seq.choosing import RegionScores, choice_edit, choose
 from repair.restore.seq2seq.decoding import DecoderIds, decoder_ids, generate, target_logprobs
+from repair.restore.seq2seq.lm_expert import LazyLanguageModel, lm_fill_logprobs, lm_shortlist
 from repair.restore.seq2seq.model import (
     EncoderDecoder,
     Seq2SeqConfig,
@@ -72,6 +73,8 @@ class Seq2SeqRestorer:
         config: the ``Seq2SeqConfig``.
         prior: candidate sources and prior.
         ngram: the corpus trigram expert (None: not used).
+        lm: the pretrained language model expert, loaded on first use (None: not used; it is
+            used when ``config.lm_weight`` > 0, only on regions with more than the copy).
         batch_size: windows per encoder pass.
     """
 
@@ -81,6 +84,7 @@ class Seq2SeqRestorer:
     config: Seq2SeqConfig
     prior: CandidatePrior
     ngram: NgramModel | None = None
+    lm: LazyLanguageModel | None = None
     batch_size: int = 32
     special: DecoderIds = field(init=False)
 
@@ -88,20 +92,27 @@ class Seq2SeqRestorer:
         object.__setattr__(self, "special", decoder_ids(self.encoder))
 
     @classmethod
-    def from_pretrained(cls, folder: Path, resources: Resources) -> "Seq2SeqRestorer":
+    def from_pretrained(cls, folder: Path, resources: Resources, *, lm: LazyLanguageModel | None = None,
+                        settings: dict | None = None) -> "Seq2SeqRestorer":
         """Load a model folder; the thesaurus and trigram counts are the pipeline's shared ones.
+
+        ``lm``: the language model expert (kind ``seq2seq+lm``); ``settings``: config values
+        that replace the folder's (that kind's score combination, ``lm.json``).
 
         Raises:
             ModelNotFoundError: the folder lacks its config or weights, or they do not fit.
         """
         folder = Path(folder)
         config = Seq2SeqConfig.from_pretrained(folder)
+        if settings:
+            config = replace(config, **settings)
         model = build_seq2seq(config, pretrained=True)
         load_seq2seq_weights(model, config, folder)
         pairs = json.loads((folder / PAIRS_FILE).read_text(encoding="utf-8"))
         spinnable = frozenset(json.loads((folder / SPINNABLE_FILE).read_text(encoding="utf-8")))
         return cls(model=model, encoder=load_wordpiece_encoder(), spinnable=spinnable, config=config,
-                   prior=CandidatePrior(pairs, config, resources.thesaurus), ngram=resources.ngram if config.ngram_weight else None)
+                   prior=CandidatePrior(pairs, config, resources.thesaurus), ngram=resources.ngram if config.ngram_weight else None,
+                   lm=lm if config.lm_weight else None)
 
     def save_pretrained(self, folder: Path) -> None:
         """Write the model folder ``from_pretrained`` reads."""
@@ -113,7 +124,7 @@ class Seq2SeqRestorer:
             return []
         c = self.config
         choices = [(s, choose(s, c.prior_weight, c.copy_bonus, c.temperature, decoder_weight=c.decoder_weight,
-                              ngram_weight=c.ngram_weight)) for s in self.score(paragraph, spans)]
+                              ngram_weight=c.ngram_weight, lm_weight=c.lm_weight)) for s in self.score(paragraph, spans)]
         return [edit for edit in (choice_edit(s, choice) for s, choice in choices) if edit]
 
     def score(self, paragraph: str, spans: Sequence[Span]) -> list[RegionScores]:
@@ -195,11 +206,19 @@ class Seq2SeqRestorer:
         return per_region
 
     def region_scores(self, job: RegionJob, candidates, model_logprob: Sequence[float], text: str) -> RegionScores:
-        """A region's candidates with the decoder's, the prior's and the trigrams' scores."""
+        """A region's candidates with the decoder's, the prior's, the trigrams' and the LM's scores.
+
+        The LM scores only a region with more than the copy to choose from (one batched call).
+        """
         texts = tuple(t for t, _ in candidates)
         prior = tuple(self.prior.logprob(job.old, t) for t in texts)
         ngram = tuple(self.ngram.fill_logprobs(text, job.start, job.end, texts)) if self.ngram is not None else ()
-        return RegionScores(job.start, job.end, job.old, texts, tuple(model_logprob), prior, ngram)
+        lm = ()
+        if self.lm is not None and len(texts) > 1:
+            c = self.config
+            lm = lm_fill_logprobs(self.lm, text, job.start, job.end, job.old, texts, c.lm_right_words,
+                                  shortlist=lm_shortlist(c, model_logprob, prior, ngram))
+        return RegionScores(job.start, job.end, job.old, texts, tuple(model_logprob), prior, ngram, lm)
 
 
 def save_pretrained(folder: Path, model: EncoderDecoder, config: Seq2SeqConfig, *, spinnable: frozenset[str],

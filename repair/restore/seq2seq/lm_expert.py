@@ -1,0 +1,102 @@
+"""The pretrained language model as one more expert of the restorer's product (kind ``seq2seq+lm``).
+
+For a region that reaches the choice (more than the copy among its candidates), the LM scores
+every candidate, case-matched to the spun words, followed by the next ``right_words`` words of
+the paragraph, given the paragraph text before the region (``LanguageModel.score_candidates``:
+the left context runs once through the model and its key/value cache is reused for all the
+region's candidates, in one batch).
+
+The model is loaded only when the first such region comes (``LazyLanguageModel``): clean text,
+and paragraphs with nothing to restore, never load it. The holder is created explicitly by the
+registry and passed to the restorer; there is no module-level state.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from repair import text as textutil
+
+if TYPE_CHECKING:
+    from repair.lm import LanguageModel
+
+# Left context kept before a region (characters, cut at a word start): bounds the prefix the LM
+# reads per region on long paragraphs.
+LEFT_CHARS = 300
+# Candidates the LM reads per region: the copy and the best others by the other experts; the
+# rest get ``UNSCORED`` (out of the running when the LM has weight).
+LM_CANDIDATES = 5
+UNSCORED = -1e4
+
+
+class LazyLanguageModel:
+    """A language model loaded by ``loader`` on first use (``get``), then kept.
+
+    ``loaded`` says whether it has been loaded; ``pieces_scored`` counts the LM pieces read
+    (left contexts and continuations) and ``seconds`` the time spent scoring, for the
+    tokens-per-second measurement.
+    """
+
+    def __init__(self, loader: Callable[[], "LanguageModel"]):
+        self._loader = loader
+        self._model: LanguageModel | None = None
+        self.pieces_scored = 0
+        self.seconds = 0.0
+
+    @classmethod
+    def of(cls, model: "LanguageModel") -> "LazyLanguageModel":
+        """A holder around an already loaded model (tests, tuning scripts)."""
+        holder = cls(lambda: model)
+        holder._model = model
+        return holder
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def get(self) -> "LanguageModel":
+        if self._model is None:
+            self._model = self._loader()
+        return self._model
+
+
+def left_context(text: str, start: int, max_chars: int = LEFT_CHARS) -> str:
+    """``text[:start]``, keeping at most ``max_chars`` characters and starting at a word."""
+    if start <= max_chars:
+        return text[:start]
+    left = text[start - max_chars : start]
+    cut = left.find(" ")
+    return left[cut + 1 :] if 0 <= cut < len(left) - 1 else left
+
+
+def lm_shortlist(config, model_logprob: Sequence[float], prior: Sequence[float], ngram: Sequence[float],
+                 size: int = LM_CANDIDATES) -> list[int]:
+    """Indices of the candidates worth the LM's time: the copy (0) and the ``size`` - 1 best
+    others under the other experts' weighted sum (``config``'s weights)."""
+    total = [config.decoder_weight * m + config.prior_weight * p for m, p in zip(model_logprob, prior)]
+    if ngram and config.ngram_weight:
+        total = [t + config.ngram_weight * n for t, n in zip(total, ngram)]
+    others = sorted(range(1, len(total)), key=lambda i: -total[i])
+    return [0, *sorted(others[: size - 1])]
+
+
+def lm_fill_logprobs(lm: LazyLanguageModel, text: str, start: int, end: int, old: str, candidates: Sequence[str],
+                     right_words: int = 3, shortlist: Sequence[int] | None = None) -> tuple[float, ...]:
+    """LM log P(candidate + the next ``right_words`` words | left context), per candidate (nats).
+
+    Candidates are lower case; each is scored in the spun words' case (as the edit would write
+    it). Only the ``shortlist`` indices (all when None) are read; the others get ``UNSCORED``.
+    """
+    model = lm.get()
+    started = time.perf_counter()
+    chosen = list(range(len(candidates))) if shortlist is None else list(shortlist)
+    left = left_context(text, start)
+    shown = [textutil.match_case_by_word(old, candidates[i]) for i in chosen]
+    scores = model.score_candidates(left, shown, text[end:], right_words=right_words)
+    lm.pieces_scored += model.count_pieces(left) + sum(s.pieces for s in scores)
+    lm.seconds += time.perf_counter() - started
+    out = [UNSCORED] * len(candidates)
+    for i, s in zip(chosen, scores):
+        out[i] = s.logprob
+    return tuple(out)
