@@ -34,7 +34,7 @@ METRICS = ("restoration", "edit_p", "edit_r", "edit_f05", "damage", "chrf")
 def with_floor(repairer: Repairer, cascade: CascadeDetector, floor: float) -> Repairer:
     """The same pipeline with the cascade's weak-span floor set to ``floor``."""
     combined = cascade.combined
-    detector = CascadeDetector(CombinedDetector(combined.tagger, combined.scorer, combined.fusion, combined.passage_threshold, floor), cascade.settings)
+    detector = CascadeDetector.from_combined(CombinedDetector(combined.tagger, combined.scorer, combined.fusion, combined.passage_threshold, floor), cascade.settings)
     return Repairer(detector=detector, glossary=repairer.glossary, restorers=repairer.restorers, config=repairer.config)
 
 

@@ -14,13 +14,11 @@ from pathlib import Path
 from repair.detect.registry import DETECTORS
 from repair.errors import UnspinError
 from repair.glossary.phrases import PhraseList, load_phrases
-from repair.io.batch import run_batch, terminate_as_interrupt
 from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.io.formats import DEFAULT_FIELD, FORMAT_NAMES
 from repair.io.inputs import STDIN, collect_inputs
 from repair.io.options import BatchOptions, RepairerFactory
 from repair.io.outcomes import FileOutcome, Summary
-from repair.io.process import process_stdin
 from repair.paths import models_dir
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import RESTORERS
@@ -74,6 +72,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-j", "--jobs", type=positive, default=1, help="worker processes, each loading the model once (default 1)")
     group.add_argument("--batch-files", type=positive, default=BatchOptions.files_per_task, metavar="N", help="small files per worker batch (default %(default)s)")
     group.add_argument("--engine", choices=["local", "ray"], default="local", help="local worker processes (default) or Ray Data (needs ray installed)")
+    group.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS") or None, metavar="ADDRESS",
+                       help="with --engine ray, run on this Ray cluster (ray://host:10001, or auto; default $RAY_ADDRESS, "
+                       "else a local Ray instance); inputs and outputs must be on a filesystem its workers share")
     group.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
     add_kind_arguments(group)
     group.add_argument("--phrases", type=Path, default=None, metavar="FILE",
@@ -121,7 +122,7 @@ def input_items(args: argparse.Namespace, skip=(), exclude=()):
 
 def common_options(args: argparse.Namespace, **changes) -> BatchOptions:
     return BatchOptions(
-        input_format=args.input_format, field=args.field, encoding=args.encoding, jobs=args.jobs,
+        input_format=args.input_format, field=args.field, encoding=args.encoding, jobs=args.jobs, ray_address=args.ray_address,
         chunk_chars=args.chunk_size, stream_threshold=args.stream_threshold, files_per_task=args.batch_files,
         progress=not args.quiet and sys.stderr.isatty(), **changes,
     )
@@ -175,6 +176,10 @@ def emit(outcome: FileOutcome, fmt: str, extra: dict | None = None, threshold: f
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: they import the pipeline and numpy, which `unspin --help` does not need.
+    from repair.io.batch import run_batch, terminate_as_interrupt
+    from repair.io.process import process_stdin
+
     # Detection never runs a restorer, so it is not loaded (seconds and ~200 MB saved per worker).
     factory = factory_from(args, threshold=args.threshold, use_model=False)
     extra = phrases_record(phrase_list(args))

@@ -16,9 +16,8 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from tqdm import tqdm
 
 from repair import evaluate as ev
 from repair.cli.detect import add_kind_arguments, models_root
@@ -27,7 +26,11 @@ from repair.evaluate import report as rp
 from repair.evaluate.markup import table_md
 from repair.paths import REPO_ROOT, shared_dir
 from repair.pipeline.config import RepairConfig
-from repair.pipeline.repairer import Repairer
+
+if TYPE_CHECKING:  # numpy and the pipeline are imported when a command runs, not for --help
+    import numpy as np
+
+    from repair.pipeline.repairer import Repairer
 
 EXIT_OK, EXIT_FAILED = 0, 1
 SEED_EXPECTATIONS = REPO_ROOT / "eval" / "suites" / "seeds.json"
@@ -105,6 +108,8 @@ def repair_config(args: argparse.Namespace, *, use_model: bool) -> RepairConfig:
 
 def load_repairer(args: argparse.Namespace, *, use_model: bool) -> Repairer:
     try:
+        from repair.pipeline.repairer import Repairer
+
         return Repairer.load(Path(models_root(args)), config=repair_config(args, use_model=use_model))
     except ImportError as error:
         raise ev.EvalError(f"the pipeline's components are not built yet ({error})") from None
@@ -116,6 +121,8 @@ def load_repairer(args: argparse.Namespace, *, use_model: bool) -> Repairer:
 def write_outputs(report: dict, out: str | None, arrays: dict[str, np.ndarray] | None = None) -> None:
     if not out:
         return
+    import numpy as np
+
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     markdown, page = rp.render(report)
@@ -153,6 +160,8 @@ def eval_config(args: argparse.Namespace) -> ev.EvalConfig:
 
 def run_pairs(args: argparse.Namespace, repairer: Repairer | None = None) -> int:
     """Evaluate a pairs file or suite; ``repairer`` lets a caller reuse a loaded pipeline."""
+    from tqdm import tqdm
+
     path = str(ev.suite_path(args.suite)) if args.suite else args.pairs
     skipped: list[str] = []
     pairs = read_pairs(path, skipped)
@@ -214,6 +223,8 @@ def run_seeds(args: argparse.Namespace, repairer: Repairer | None = None) -> int
 
 
 def load_run(folder: str) -> dict[str, np.ndarray]:
+    import numpy as np
+
     path = Path(folder) / "stats.npz"
     if not path.is_file():
         raise InputError(f"{folder!r} is not an eval run: no stats.npz (write one with unspin eval --out)")

@@ -21,12 +21,10 @@ from repair.cli.detect import (
     report_problem,
 )
 from repair.errors import UnspinError
-from repair.io.batch import run_batch, terminate_as_interrupt
 from repair.io.inputs import STDIN
 from repair.io.manifest import MANIFEST_NAME
 from repair.io.options import BatchOptions
 from repair.io.outcomes import FileOutcome, Summary
-from repair.io.process import process_stdin
 from repair.pipeline.config import RepairConfig
 
 FIX_EPILOG = EPILOG + """
@@ -119,6 +117,10 @@ def emit(outcome: FileOutcome, args: argparse.Namespace, extra: dict | None = No
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: they import the pipeline and numpy, which `unspin --help` does not need.
+    from repair.io.batch import run_batch, terminate_as_interrupt
+    from repair.io.process import process_stdin
+
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans)
     if args.format == "html":
         from repair.cli.review import run_reviews  # the page renderer, only when asked for

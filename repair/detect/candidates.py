@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from repair.memo import Memo
 from repair.resources.thesaurus import Thesaurus
 
 # Thesaurus sources a candidate original may come from. Two-hop synonyms are too loose to
 # restore from, and corpus neighbours ("distrib") are by construction words that fit the same
 # contexts, so the n-gram comparison cannot tell them from the original: in clean text they
 # produce confident false edits ("shirked" -> "returned"). A trained detector may use both.
+# Phrases whose lookups a detector remembers (least recently used dropped): the frequent phrases
+# of news fit, and a worker's memory stays flat on a long batch (eval/reports/memory.json).
+PHRASE_MEMO_SIZE = 50_000
+
 SOURCES = ("phrase", "wordnet", "mythes", "similar", "related")
 
 
@@ -43,16 +48,11 @@ class CandidateSource:
         self.limit = limit
         self.function_words = function_words
         self.sources = tuple(sources)
-        self._memo: dict[str, list[tuple[str, float]]] = {}
+        self._memo: Memo[str, list[tuple[str, float]]] = Memo(PHRASE_MEMO_SIZE)
 
     def originals(self, phrase: str) -> list[tuple[str, float]]:
         """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
-        found = self._memo.get(phrase)
-        if found is None:
-            found = self._lookup(phrase)
-            if len(self._memo) < 500_000:
-                self._memo[phrase] = found
-        return found
+        return self._memo.get_or(phrase, self._lookup)
 
     def _lookup(self, phrase: str) -> list[tuple[str, float]]:
         # Most word pairs and triples are no thesaurus entry; skip the inflection analysis.

@@ -130,11 +130,15 @@ class CombinedDetector:
         return DetectionReport(round(score, 6), score >= self.passage_threshold, tuple(spans), self.passage_threshold, len(words), tuple(weak))
 
 
-def load_combined(resources: Resources) -> CombinedDetector:
+def load_combined(resources: Resources, scorer: LexiconScorer | None = None) -> CombinedDetector:
     """The shipped tagger fused with the lexicon scorer over the shared resources.
 
     The weak-span floor is the cascade's (``CascadeSettings.weak_threshold``), so the fused
     detector alone finds the same weak spans as inside the cascade.
+
+    Args:
+        resources: the pipeline's shared resources.
+        scorer: the lexicon scorer to fuse with (a cascade passes its own); built from ``resources`` if None.
 
     Raises:
         repair.errors.ModelNotFoundError: the detector folder is missing or has no fitted fusion.
@@ -145,4 +149,4 @@ def load_combined(resources: Resources) -> CombinedDetector:
         raise ModelNotFoundError(f"{folder / 'config.json'} has no fitted fusion; run 'unspin train detector'")
     weak_threshold = (config.cascade or CascadeSettings()).weak_threshold
     tagger = Tagger.from_pretrained(folder)
-    return CombinedDetector(tagger, build_scorer(resources), config.fusion, tagger.settings.passage_threshold, weak_threshold)
+    return CombinedDetector(tagger, scorer or build_scorer(resources), config.fusion, tagger.settings.passage_threshold, weak_threshold)

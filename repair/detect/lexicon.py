@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from repair.detect.candidates import SOURCES, Candidate, CandidateSource
+from repair.detect.candidates import PHRASE_MEMO_SIZE, SOURCES, Candidate, CandidateSource
+from repair.memo import Memo
 from repair.resources.ngram import BOS, UNK, NgramModel, Token, tokenize
 from repair.resources.shared import Resources
 from repair.results import DetectionReport, Span
@@ -188,14 +189,16 @@ class LexiconScorer:
         self.config = config
         self._weights = np.array(calibration.candidate, dtype=np.float64)
         # Candidate originals per phrase as arrays: a pure function of the shipped models, so a
-        # per-instance memo (bounded) rather than global state.
-        self._phrase_memo: dict[str, PhraseOriginals | None] = {}
+        # per-instance memo rather than global state; least recently used phrases are dropped, as
+        # a long batch meets new phrases all along (a 500,000-entry dict grew workers by >1 GB).
+        self._phrase_memo: Memo[str, PhraseOriginals | None] = Memo(PHRASE_MEMO_SIZE)
         self._log_uni = np.log(ngram.uni_prob)
 
     def phrase_originals(self, phrase: str) -> PhraseOriginals | None:
         """Candidate originals of ``phrase`` known to the corpus, as arrays; None when there are none."""
-        if phrase in self._phrase_memo:
-            return self._phrase_memo[phrase]
+        return self._phrase_memo.get_or(phrase, self._phrase_originals)
+
+    def _phrase_originals(self, phrase: str) -> PhraseOriginals | None:
         kept = []
         for replacement, prior in self.source.originals(phrase):
             ids = [int(i) for i in self.ngram.encode(replacement.split())]
@@ -210,8 +213,6 @@ class LexiconScorer:
             lengths = np.array([len(ids) for _, _, ids in kept])
             log_freq = np.array([self._log_uni[ids].sum() for _, _, ids in kept])
             found = PhraseOriginals(tuple(r for r, _, _ in kept), np.array([p for _, p, _ in kept]), matrix, lengths, log_freq)
-        if len(self._phrase_memo) < 500_000:
-            self._phrase_memo[phrase] = found
         return found
 
     def phrases(self, tokens: Sequence[Token]) -> list[tuple[int, int, PhraseOriginals]]:

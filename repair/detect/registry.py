@@ -12,11 +12,13 @@ The kinds, from fast to thorough: "lexicon" (``repair.detect.lexicon``), "tagger
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from repair.errors import UnknownKindError
-from repair.resources.shared import Resources
 from repair.results import DetectionReport
+
+if TYPE_CHECKING:  # it imports numpy; the CLI reads only the registry's keys for --help
+    from repair.resources.shared import Resources
 
 
 class Detector(Protocol):

@@ -1,10 +1,16 @@
 """Throughput and memory benchmark behind ``unspin bench`` (speed lives here, not in tests).
 
 Measures, with the pipeline as shipped:
-* words/s of ``detect`` and of ``repair`` on clean and on spun text, in this process;
+* start-up: ``unspin --help`` and ``unspin detect`` of one clean line, in child processes;
+* words/s of ``detect`` and of ``repair`` on clean and on spun text, in this process (the
+  pipeline is loaded and warmed on one spun paragraph first, so lazily loaded models count as load);
 * words/s and files/s of ``unspin fix FOLDER -o OUT`` for each ``-j`` value, run as a child
   process exactly as a user would run it, with the peak resident memory of its whole process
-  tree (supervisor plus workers).
+  tree (supervisor plus workers);
+* pieces/s the language model scores (``repair.lm``), when its package is installed.
+
+The defaults finish in about three minutes on two busy cores; ``--words``, ``--folder-mb`` and
+``-j`` give the larger runs.
 
 Benchmark text comes from the corpus files the caller names (the CLI passes the held-out split
 ``news_test`` first, then the training split for bigger folders); every other article is spun
@@ -25,10 +31,36 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from repair.errors import UnspinError
-from repair.pipeline.repairer import Repairer
-from repair.text import count_words
+from repair.text import count_words, paragraphs
+
+if TYPE_CHECKING:
+    from repair.pipeline.repairer import Repairer
+
+# One line of clean news: ``unspin detect`` on it is the start-up figure a user feels.
+ONE_LINE = "The minister said talks would continue."
+
+
+class Progress(Protocol):
+    """What the benchmark reports progress to (a tqdm bar, or nothing)."""
+
+    total: float | None
+
+    def update(self, n: float = 1) -> object: ...
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> object: ...
+
+
+class NoProgress:
+    total: float | None = None
+
+    def update(self, n: float = 1) -> None:
+        return None
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -42,14 +74,18 @@ class BenchConfig:
         spin_rate: share of eligible words the spinner replaces.
         seed: spinner seed (the same seed gives the same benchmark text).
         limit_s: stop each batch run after this many seconds (rate from the files finished).
+        startup_runs: child processes per start-up figure (the fastest is kept: others' load only adds); 0 skips them.
+        lm_words: words of clean text the language model scores (0 skips it).
     """
 
-    words: int = 20_000
-    folder_mb: float = 2.0
-    jobs: tuple[int, ...] = (1, 2)
+    words: int = 1_200
+    folder_mb: float = 0.015
+    jobs: tuple[int, ...] = (1,)
     spin_rate: float = 0.3
     seed: int = 0
     limit_s: float | None = None
+    startup_runs: int = 2
+    lm_words: int = 400
 
 
 @dataclass(frozen=True)
@@ -60,6 +96,7 @@ class Measurement:
     files: int = 0
     peak_rss_mb: float = 0.0
     cpu_seconds: float = 0.0
+    unit: str = "words"
 
     @property
     def words_per_second(self) -> float:
@@ -126,10 +163,12 @@ def bench_texts(config: BenchConfig, files: Sequence[Path] = (), corpus: Sequenc
     return sets
 
 
-def time_texts(name: str, fn: Callable[[str], object], texts: Sequence[str]) -> Measurement:
+def time_texts(name: str, fn: Callable[[str], object], texts: Sequence[str], progress: Progress = NoProgress()) -> Measurement:
+    progress.set_postfix_str(name)
     started, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         fn(text)
+        progress.update()
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     return Measurement(name, sum(count_words(t) for t in texts), seconds, len(texts), peak_self_mb(), cpu_seconds)
 
@@ -143,12 +182,71 @@ def peak_self_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def in_process(repairer: Repairer, sets: dict[str, list[str]]) -> list[Measurement]:
+def in_process(repairer: Repairer, sets: dict[str, list[str]], progress: Progress = NoProgress()) -> list[Measurement]:
     results = []
     for label, texts in sets.items():
-        results.append(time_texts(f"detect {label}", repairer.detect, texts))
-        results.append(time_texts(f"fix {label}", repairer.repair, texts))
+        results.append(time_texts(f"detect {label}", repairer.detect, texts, progress))
+        results.append(time_texts(f"fix {label}", repairer.repair, texts, progress))
     return results
+
+
+def load_warm(factory: Callable[[], Repairer], sets: dict[str, list[str]]) -> tuple[Repairer, Measurement]:
+    """Load the pipeline and repair one paragraph of the last set, so lazily loaded models count here."""
+    started, cpu = time.perf_counter(), time.process_time()
+    repairer = factory()
+    warm = next((p.text for text in list(sets.values())[-1] for p in paragraphs(text)), "")
+    if warm:
+        repairer.repair(warm)
+    seconds = time.perf_counter() - started
+    return repairer, Measurement("load pipeline (+1 paragraph)", 0, seconds, 0, peak_self_mb(), time.process_time() - cpu)
+
+
+def time_command(name: str, command: Sequence[str], runs: int, stdin: str = "", words: int = 0) -> Measurement:
+    """The fastest of ``runs`` runs of ``command`` in a child process (Python start-up included)."""
+    best, cpu_best = float("inf"), 0.0
+    for _ in range(max(runs, 1)):
+        started, cpu = time.perf_counter(), children_cpu()
+        done = subprocess.run(list(command), input=stdin, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise UnspinError(f"start-up run failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
+        if seconds < best:
+            best, cpu_best = seconds, children_cpu() - cpu
+    return Measurement(name, words, best, 0, 0.0, cpu_best)
+
+
+def startup(runs: int, models: str | None, kinds: Sequence[str], progress: Progress = NoProgress()) -> list[Measurement]:
+    """``unspin --help`` and ``unspin detect -`` of one clean line, each in a fresh process (none for 0 runs)."""
+    if runs <= 0:
+        return []
+    unspin = [sys.executable, "-m", "repair"]
+    progress.set_postfix_str("start-up")
+    detect = [*unspin, "detect", "-", *(["--models", models] if models else []), *kinds]
+    results = [time_command("start-up: unspin --help", [*unspin, "--help"], runs)]
+    progress.update()
+    results.append(time_command("start-up: detect one line", detect, runs, ONE_LINE + "\n", count_words(ONE_LINE)))
+    progress.update()
+    return results
+
+
+def lm_rate(texts: Sequence[str], words: int, progress: Progress = NoProgress()) -> Measurement | None:
+    """Model pieces the language model scores per second (``text_logprobs``), or None without its package."""
+    try:
+        from repair.lm import LanguageModel
+
+        progress.set_postfix_str("language model")
+        model = LanguageModel.load()
+    except (ImportError, UnspinError, OSError):
+        return None
+    sentences = [p.text for text in texts for p in paragraphs(text)]
+    chosen = take_words(iter(sentences), words)
+    model.text_logprobs(chosen[:1])  # warm-up: first-call allocations are not throughput
+    started, cpu = time.perf_counter(), time.process_time()
+    model.text_logprobs(chosen)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    progress.update()
+    pieces = sum(model.count_pieces(t) for t in chosen)
+    return Measurement("lm score clean", pieces, seconds, len(chosen), peak_self_mb(), cpu_seconds, unit="pieces")
 
 
 def write_folder(root: Path, megabytes: float, config: BenchConfig, corpus: Sequence[Path], models: Path | None = None) -> tuple[int, int]:
@@ -250,8 +348,9 @@ def run_bench(
     models: str | None = None,
     kinds: Sequence[str] = (),
     log: Callable[[str], None] = lambda message: None,
+    progress: Progress = NoProgress(),
 ) -> list[Measurement]:
-    """All measurements: model load, in-process detect/fix, then the batch runs per ``-j``.
+    """All measurements: start-up, model load, in-process detect/fix, the batch runs per ``-j``, the LM.
 
     Args:
         config: benchmark sizes.
@@ -262,17 +361,33 @@ def run_bench(
         models: models folder, passed on to the child ``unspin fix`` and the spinner.
         kinds: extra ``unspin fix`` options naming the detector and restorer kinds.
         log: progress messages.
+        progress: a progress bar (its total is set here: one step per text and per run).
     """
     log("preparing benchmark text")
     models_path = Path(models) if models else None
     sets = bench_texts(config, files, corpus, models_path)
-    started = time.perf_counter()
-    repairer = factory()
-    results = [Measurement("load pipeline", 0, time.perf_counter() - started, 0, peak_self_mb())]
-    log("measuring detect and fix in process")
-    results += in_process(repairer, sets)
-    if not config.jobs or (config.folder_mb <= 0 and not files):
-        return results
+    batch = bool(config.jobs) and (config.folder_mb > 0 or bool(files))
+    progress.total = (2 if config.startup_runs > 0 else 0) + 1 + 2 * sum(len(t) for t in sets.values()) + (len(config.jobs) if batch else 0) + (1 if config.lm_words else 0)
+    results = startup(config.startup_runs, models, kinds, progress)
+    progress.set_postfix_str("load pipeline")
+    repairer, loaded = load_warm(factory, sets)
+    results.append(loaded)
+    progress.update()
+    results += in_process(repairer, sets, progress)
+    del repairer
+    if batch:
+        results += batch_runs(config, files, corpus, folder, models, kinds, log, progress)
+    if config.lm_words:
+        measured = lm_rate(next(iter(sets.values())), config.lm_words, progress)
+        results += [measured] if measured else []
+    return results
+
+
+def batch_runs(config: BenchConfig, files: Sequence[Path], corpus: Sequence[Path], folder: Path | None, models: str | None,
+               kinds: Sequence[str], log: Callable[[str], None], progress: Progress) -> list[Measurement]:
+    """``unspin fix FOLDER -o OUT -j N`` for each N, on the given files or a generated folder."""
+    results = []
+    models_path = Path(models) if models else None
     with tempfile.TemporaryDirectory(prefix="unspin-bench-") as scratch:
         inputs = [str(f) for f in files]
         if not files:
@@ -284,15 +399,19 @@ def run_bench(
                 write_folder(target, config.folder_mb, config, corpus, models_path)
             inputs = [str(target)]
         for jobs in config.jobs:
-            log(f"running unspin fix -j {jobs}")
+            progress.set_postfix_str(f"unspin fix -j {jobs}")
             results.append(run_fix_command(inputs, jobs, models, config.limit_s, kinds))
+            progress.update()
     return results
 
 
 def format_table(results: Sequence[Measurement]) -> str:
-    lines = [f"{'measurement':<26}{'words':>10}{'files':>7}{'seconds':>9}{'words/s':>9}{'cpu s':>8}{'words/cpu-s':>12}{'peak MB':>9}"]
+    """One row per measurement; rates are per word, except rows whose name gives another unit."""
+    lines = [f"{'measurement':<34}{'words':>8}{'files':>7}{'seconds':>9}{'words/s':>9}{'cpu s':>8}{'words/cpu-s':>12}{'peak MB':>9}"]
     for m in results:
         rate = f"{m.words_per_second:,.0f}" if m.words else "-"
         cpu_rate = f"{m.words_per_cpu_second:,.0f}" if m.words and m.cpu_seconds else "-"
-        lines.append(f"{m.name:<26}{m.words:>10,}{m.files:>7,}{m.seconds:>9.1f}{rate:>9}{m.cpu_seconds:>8.1f}{cpu_rate:>12}{m.peak_rss_mb:>9.0f}")
+        name = m.name if m.unit == "words" else f"{m.name} ({m.unit})"
+        peak = f"{m.peak_rss_mb:>9.0f}" if m.peak_rss_mb else f"{'-':>9}"
+        lines.append(f"{name:<34}{m.words:>8,}{m.files:>7,}{m.seconds:>9.2f}{rate:>9}{m.cpu_seconds:>8.1f}{cpu_rate:>12}{peak}")
     return "\n".join(lines)

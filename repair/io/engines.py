@@ -137,8 +137,20 @@ def lost_group(workers, running: dict[int, int], pending: dict[int, list[Job]]):
 # ----------------------------------------------------------------------------- ray
 
 
+# Ray runs a group again on a fresh worker when its worker dies (out of memory, node lost); a
+# group that has killed this many workers is poison: its files are reported failed, not retried.
+RAY_TASK_RETRIES = 2
+
+
 def run_ray(groups: list[list[Job]], factory: Callable[[], Repairer], options: BatchOptions) -> Results:
-    """``--engine ray``: Ray Data ``map_batches`` with one pipeline per actor (optional extra)."""
+    """``--engine ray``: Ray Data ``map_batches`` with one pipeline per actor (optional extra).
+
+    Connects to ``options.ray_address`` (a cluster: ``ray://host:10001`` or ``auto``) or to the
+    instance this process already started; otherwise starts a local one for this run. Workers
+    write their temp files where the driver reads them, so a cluster needs the inputs and the
+    output folder on a shared filesystem. A group whose workers died ``RAY_TASK_RETRIES + 1``
+    times is reported failed, file by file; the other groups are unaffected.
+    """
     try:
         import ray
     except ImportError:
@@ -146,15 +158,28 @@ def run_ray(groups: list[list[Job]], factory: Callable[[], Repairer], options: B
     started_here = not ray.is_initialized()
     if started_here:
         # A local instance: its workers see the driver's import path (test modules, scripts).
-        env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
-        ray.init(num_cpus=max(1, options.jobs), include_dashboard=False, log_to_driver=False, runtime_env=env)
+        if options.ray_address:  # the cluster's workers need unspin installed (as `pip install unspin[ray]`)
+            ray.init(address=options.ray_address, log_to_driver=False)
+        else:
+            env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
+            ray.init(num_cpus=max(1, options.jobs), include_dashboard=False, log_to_driver=False, runtime_env=env)
+    context = ray.data.DataContext.get_current()
+    errored_blocks = context.max_errored_blocks
+    context.max_errored_blocks = -1  # a dead group is reported failed below; it does not stop the others
+    seen: set[int] = set()
     try:
         dataset = ray.data.from_items([{"group": i} for i in range(len(groups))], override_num_blocks=max(1, len(groups)))
         actor = make_ray_actor(factory, options, groups)
-        outcomes = dataset.map_batches(actor, batch_size=1, concurrency=max(1, options.jobs), num_cpus=1)
+        outcomes = dataset.map_batches(actor, batch_size=1, concurrency=max(1, options.jobs), num_cpus=1,
+                                       max_restarts=-1, max_task_retries=RAY_TASK_RETRIES)
         for row in outcomes.iter_rows():
+            seen.add(int(row["group"]))
             yield row["group"], [FileOutcome(**json.loads(o)) for o in json.loads(row["outcomes"])]
+        for group_id, group in enumerate(groups):
+            if group_id not in seen:
+                yield group_id, [failed(job.item, "a Ray worker died while processing this file") for job in group]
     finally:
+        context.max_errored_blocks = errored_blocks
         if started_here:
             ray.shutdown()
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from repair.errors import ModelNotFoundError
 from repair.io.files import CHUNK_CHARS, STREAM_THRESHOLD_BYTES
 from repair.io.formats import DEFAULT_FIELD
 from repair.pipeline.config import RepairConfig
-from repair.pipeline.repairer import Repairer
+
+if TYPE_CHECKING:  # the pipeline (numpy, its models) is imported by the worker that builds it
+    from repair.pipeline.repairer import Repairer
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class RepairerFactory:
     index: str | None = None  # archive index for Repairer.load(index=...)
 
     def __call__(self) -> Repairer:
+        from repair.pipeline.repairer import Repairer
+
         root = Path(self.models) if self.models else None
         try:
             return Repairer.load(root, config=self.config, index=Path(self.index) if self.index else None)
@@ -50,6 +54,8 @@ class BatchOptions:
         manifest: JSONL file recording every outcome; also the resume state.
         resume: skip files whose manifest entry is done with an unchanged input hash.
         jobs: worker processes; 1 runs in this process.
+        ray_address: with the Ray engine, the cluster to run on (``ray://host:10001``, ``auto``);
+            None starts a local Ray instance for the run.
         files_per_task / chars_per_task: how much work one worker call gets (batched inference).
         stream_threshold / chunk_chars: files larger than this many bytes are processed in chunks
             of about ``chunk_chars`` characters, cut at paragraph boundaries.
@@ -68,6 +74,7 @@ class BatchOptions:
     field: str = DEFAULT_FIELD
     encoding: str | None = None
     jobs: int = 1
+    ray_address: str | None = None
     files_per_task: int = 32
     chars_per_task: int = 1 << 20
     stream_threshold: int = STREAM_THRESHOLD_BYTES

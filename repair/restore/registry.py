@@ -6,11 +6,13 @@ thesaurus and n-gram counts the detector reads are the same objects in memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from repair.errors import UnknownKindError
-from repair.resources.shared import Resources
 from repair.results import Edit, Span
+
+if TYPE_CHECKING:  # it imports numpy; the CLI reads only the registry's keys for --help
+    from repair.resources.shared import Resources
 
 
 class Restorer(Protocol):

@@ -165,4 +165,4 @@ def fit_cascade(combined: CombinedDetector, rows: Sequence[dict], config, out_di
         f"clean words reach the tagger); weak threshold {settings.weak_threshold}")
     record(out_dir, cascade=settings)
     with_weak = CombinedDetector(combined.tagger, combined.scorer, combined.fusion, combined.passage_threshold, settings.weak_threshold)
-    return CascadeDetector(with_weak, settings)
+    return CascadeDetector.from_combined(with_weak, settings)

@@ -56,3 +56,11 @@ def test_cascade_scores_clean_seeds_under_a_tenth_and_003_over_nine_tenths(casca
     for clean in ("000", "001", "004"):
         assert document_score(cascade, seed_text(clean)) < 0.1
     assert document_score(cascade, seed_text("003")) > 0.9
+
+
+def test_a_clean_paragraph_never_loads_the_fused_detector(cascade):
+    def refuse():
+        raise AssertionError("the fused detector was loaded for a paragraph under the gate")
+
+    lazy = CascadeDetector(cascade.scorer, cascade.settings, refuse)
+    assert lazy.detect_batch([CLEAN]) == cascade.lexicon.detect_batch([CLEAN])

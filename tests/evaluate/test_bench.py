@@ -14,8 +14,8 @@ from tests.io.test_batch import SPUN, tiny_repairer
 def test_in_process_measurements_on_given_files(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text(SPUN * 20)
-    results = run_bench(BenchConfig(jobs=()), tiny_repairer, [path])
-    assert [m.name for m in results] == ["load pipeline", "detect given", "fix given"]
+    results = run_bench(BenchConfig(jobs=(), startup_runs=0, lm_words=0), tiny_repairer, [path])
+    assert [m.name for m in results] == ["load pipeline (+1 paragraph)", "detect given", "fix given"]
     assert all(m.words == count_words(SPUN * 20) for m in results[1:])
     assert all(m.peak_rss_mb > 0 for m in results)
 

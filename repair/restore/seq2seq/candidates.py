@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 
 from repair import text as textutil
+from repair.detect.candidates import PHRASE_MEMO_SIZE
+from repair.memo import Memo
 from repair.restore.seq2seq.model import Seq2SeqConfig
 
 DIGIT_RE = re.compile(r"\d")
@@ -65,15 +67,15 @@ class CandidatePrior:
         self.pairs = pairs
         self.config = config
         self.thesaurus = thesaurus
-        self.cache: dict[str, tuple[str, ...]] = {}
+        self.cache: Memo[str, tuple[str, ...]] = Memo(PHRASE_MEMO_SIZE)  # bounded: a long batch meets new phrases all along
 
     def thesaurus_originals(self, phrase: str) -> tuple[str, ...]:
         """Up to 8 distinct thesaurus originals of a phrase (cached)."""
-        key = normalise_phrase(phrase)
-        if key not in self.cache:
-            found = [normalise_phrase(o.text) for o in self.thesaurus.originals(key)] if self.thesaurus else []
-            self.cache[key] = tuple(dict.fromkeys(found))[:8]
-        return self.cache[key]
+        return self.cache.get_or(normalise_phrase(phrase), self._thesaurus_originals)
+
+    def _thesaurus_originals(self, key: str) -> tuple[str, ...]:
+        found = [normalise_phrase(o.text) for o in self.thesaurus.originals(key)] if self.thesaurus else []
+        return tuple(dict.fromkeys(found))[:8]
 
     def proposals(self, phrase: str) -> list[str]:
         """Non-decoder candidates for a region: pair originals, thesaurus originals, word variants."""
