@@ -143,13 +143,12 @@ class Repairer:
         """The same components with other settings (threshold, min_confidence, use_model, ...).
 
         Raises:
-            ValueError: a change needs other components (detector or restorer kind, phrase list,
-                turning the gate on): load a new pipeline with ``Repairer.load`` instead.
+            ValueError: a change needs other components (detector or restorer kind, phrase list):
+                load a new pipeline with ``Repairer.load`` instead. A pipeline built without a
+                gate stays without one.
         """
         config = replace(self.config, **changes)
         needs_loading = [k for k in ("detector", "restorer", "phrases") if getattr(config, k) != getattr(self.config, k)]
-        if config.document_gate and self.gate is None:
-            needs_loading.append("document_gate")
         if needs_loading:
             raise ValueError(f"with_config cannot change {needs_loading}: use Repairer.load(config=...)")
         restorers = self.restorers if config.use_model else []
