@@ -380,7 +380,37 @@ def run_bench(
     if config.lm_words:
         measured = lm_rate(next(iter(sets.values())), config.lm_words, progress)
         results += [measured] if measured else []
+    if "spun" in sets:
+        results += archive_rates(sets["clean"], sets["spun"])
     return results
+
+
+def archive_rates(clean: Sequence[str], spun: Sequence[str]) -> list[Measurement]:
+    """Index the clean texts into a temporary archive, then trace and restore their spun copies.
+
+    Paragraphs per second of ``unspin index`` and ``unspin fix --index`` (the archive part), on
+    the benchmark's own texts: a small archive, so the trace rate is an upper bound for a large one
+    (``eval/reports/archive.md`` has the 26.7k-article figures).
+    """
+    from repair.archive.build import build_index
+    from repair.archive.restore import ArchiveRestorer
+    from repair.archive.sources import SourceDocument
+
+    documents = [SourceDocument(f"bench/{i}", tuple(p.text for p in paragraphs(t))) for i, t in enumerate(clean)]
+    paragraph_count = sum(len(d.paragraphs) for d in documents)
+    with tempfile.TemporaryDirectory() as folder:
+        index = Path(folder) / "bench.db"
+        started, cpu = time.perf_counter(), time.process_time()
+        build_index(documents, index)
+        built = Measurement("archive index", paragraph_count, time.perf_counter() - started, len(documents), peak_self_mb(),
+                            time.process_time() - cpu, unit="paragraphs")
+        restorer = ArchiveRestorer.load(index)
+        started, cpu = time.perf_counter(), time.process_time()
+        for text in spun:
+            restorer.edits(text)
+        traced = Measurement("archive trace+restore spun", paragraph_count, time.perf_counter() - started, len(spun),
+                             peak_self_mb(), time.process_time() - cpu, unit="paragraphs")
+    return [built, traced]
 
 
 def batch_runs(config: BenchConfig, files: Sequence[Path], corpus: Sequence[Path], folder: Path | None, models: str | None,

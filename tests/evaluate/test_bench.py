@@ -40,3 +40,13 @@ def test_generated_folder_mixes_clean_and_spun(test_corpus_path, tmp_path):
     names = sorted(p.name.split("-")[0] for p in (tmp_path / "news").rglob("*.txt"))
     assert files == len(names) >= 2 and words > 1000
     assert {"clean", "spun"} <= set(names)
+
+
+def test_archive_rates_index_the_clean_texts_and_trace_their_spun_copies():
+    from repair.evaluate.bench import archive_rates
+
+    clean = ["The minister said talks with security forces would continue next week in the capital.\nA second paragraph about the budget debate in parliament on Monday."]
+    spun = ["The minister mentioned talks with safety forces would continue next week in the capital.\nA second paragraph about the budget debate in parliament on Monday."]
+    built, traced = archive_rates(clean, spun)
+    assert (built.name, built.unit, built.words, built.files) == ("archive index", "paragraphs", 2, 1)
+    assert (traced.unit, traced.words) == ("paragraphs", 2) and traced.seconds > 0
