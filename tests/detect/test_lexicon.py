@@ -10,18 +10,7 @@ import pytest
 from repair.detect.lexicon import FEATURES, Calibration, LexiconConfig, fit_logistic, logit, spin_posterior
 from repair.paths import models_dir
 
-SPUN = (
-    "The overseas minister mentioned on Monday that safety forces had been deployed to the capital after "
-    "protesters marched in opposition to the government. Officers stated the scenario remained tense, and the "
-    "authorities additionally promised to offer help to households affected by the violence. Talks with "
-    "opposition leaders will probably be held subsequent week, the ministry added."
-)
-CLEAN = (
-    "The foreign minister said on Monday that security forces had been deployed to the capital after "
-    "protesters marched against the government. Officials said the situation remained tense, and the "
-    "government also promised to provide assistance to families affected by the violence. Talks with "
-    "opposition leaders will be held next week, the ministry added."
-)
+from tests.samples import CLEAN, SPUN  # noqa: E402  (the shared spun/clean pair)
 CLEAN_SEEDS = ("000", "001", "004")
 
 

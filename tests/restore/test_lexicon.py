@@ -8,18 +8,7 @@ from repair.merge.edits import apply_edits, merge_edits
 from repair.restore.registry import load_restorer
 from repair.results import Span
 
-SPUN = (
-    "The overseas minister mentioned on Monday that safety forces had been deployed to the capital after "
-    "protesters marched in opposition to the government. Officers stated the scenario remained tense, and the "
-    "authorities additionally promised to offer help to households affected by the violence. Talks with "
-    "opposition leaders will probably be held subsequent week, the ministry added."
-)
-CLEAN = (
-    "The foreign minister said on Monday that security forces had been deployed to the capital after "
-    "protesters marched against the government. Officials said the situation remained tense, and the "
-    "government also promised to provide assistance to families affected by the violence. Talks with "
-    "opposition leaders will be held next week, the ministry added."
-)
+from tests.samples import CLEAN, SPUN  # noqa: E402  (the shared spun/clean pair)
 
 
 @pytest.fixture(scope="module")
