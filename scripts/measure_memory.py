@@ -9,7 +9,8 @@ with the number of files finished (manifest lines) every ``--every`` seconds.
     python scripts/measure_memory.py --files 10000 -j 2 --label lexicon -- --detector lexicon --no-model
     python scripts/measure_memory.py --files 1000 -j 2 --label default
 
-The series goes into eval/reports/memory.json under ``--label`` (other labels are kept); a run
+The series goes into eval/reports/memory.json under ``--label`` (other labels are kept) and is drawn
+in memory.png beside it; a run
 is flat when the workers' RSS after warm-up (the first 10% of files) grows by less than 5%.
 """
 from __future__ import annotations
@@ -105,6 +106,24 @@ def summarise(series: list[dict], files: int, jobs: int) -> dict:
             "growth_after_warmup": round(last / first - 1, 4) if first else None}
 
 
+def plot(report: dict, path: Path) -> None:
+    """Worker RSS (mean over workers) against files finished, one line per labelled run."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 3.5), dpi=110)
+    axes = figure.add_subplot()
+    for label, run_ in report.items():
+        points = [(s["files_done"], sum(s["workers_mb"]) / len(s["workers_mb"])) for s in run_["series"] if s["workers_mb"]]
+        axes.plot([p[0] for p in points], [p[1] for p in points], label=f"{label}: {run_['command']}")
+    axes.set_xlabel("files finished")
+    axes.set_ylabel("worker RSS (MB, mean of workers)")
+    axes.set_ylim(bottom=0)
+    axes.legend(fontsize=7, loc="lower right")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=10_000)
@@ -126,6 +145,7 @@ def main() -> None:
     report = json.loads(args.report.read_text()) if args.report.is_file() else {}
     report[args.label] = result
     args.report.write_text(json.dumps(report, indent=1) + "\n")
+    plot(report, args.report.with_suffix(".png"))
     print(json.dumps({k: v for k, v in result.items() if k != "series"}))
     step = max(1, len(series) // 20)
     for sample in series[::step]:
