@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -90,6 +90,9 @@ class SpinConfig:
         max_phrase_words: longest multi-word key looked up in the text.
         held_out: "exclude" never produces held-out substitution types (train split).
         held_out_share: share of (lemma, spun word) types that are held out.
+        one_map: decide each word or phrase once per seed: every occurrence is replaced the same
+            way, or all are left, as commercial spinners do with one substitution map (the
+            default draws every occurrence afresh).
     """
 
     rate: float = 0.3
@@ -101,6 +104,7 @@ class SpinConfig:
     max_phrase_words: int = 3
     held_out: HeldOutMode = "allow"
     held_out_share: float = 0.1
+    one_map: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
@@ -267,7 +271,7 @@ class Spinner:
         replacements = []
         i = 0
         while i < len(tokens):
-            choice, used = self._choose(text, tokens, i, rng, rate)
+            choice, used = self._choose(text, tokens, i, self._draws(rng, seed), rate)
             if choice is not None:
                 start, end = tokens[i].start, tokens[i + used - 1].end
                 held = is_held_out(choice.lemma, choice.text, self.config.held_out_share)
@@ -276,7 +280,14 @@ class Spinner:
         return build_spun(text, replacements)
 
     # ------------------------------------------------------------------ internals
-    def _choose(self, text: str, tokens: list[Token], i: int, rng: random.Random,
+    def _draws(self, rng: random.Random, seed: int) -> Callable[[str], random.Random]:
+        """The random stream a unit's draw reads: the text's one stream, or with ``one_map`` a
+        stream of its own per (seed, lower-cased unit), so that repeats decide alike."""
+        if not self.config.one_map:
+            return lambda unit: rng
+        return lambda unit: random.Random(f"{seed}\t{unit.lower()}")
+
+    def _choose(self, text: str, tokens: list[Token], i: int, draws: Callable[[str], random.Random],
                 base_rate: float) -> tuple[Candidate | None, int]:
         """Decide on the unit starting at token i: (chosen candidate or None, tokens consumed)."""
         token = tokens[i]
@@ -289,13 +300,13 @@ class Spinner:
             phrase = text[token.start:tokens[i + n - 1].end]
             if self._known_phrase(phrase):
                 options = self._eligible(phrase, self._participle(tokens, i))
-                choice = self._draw(options, rate, rng) if options else None
+                choice = self._draw(options, rate, draws(phrase)) if options else None
                 if choice is not None:
                     return choice, n
         if token.text.lower() in FUNCTION_WORDS:
             rate *= self.config.function_rate  # multi-word keys ("will be") keep the full rate
         options = self._eligible(token.text, self._participle(tokens, i))
-        return (self._draw(options, rate, rng) if options else None), 1
+        return (self._draw(options, rate, draws(token.text)) if options else None), 1
 
     def _known_phrase(self, phrase: str) -> bool:
         lower = phrase.lower()

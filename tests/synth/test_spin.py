@@ -175,3 +175,32 @@ def test_cli_explain(capsys):
 
 def test_cli_bad_rate_is_usage_error(capsys):
     assert main(["spin", "-", "--rate", "2"]) == 2
+
+
+REPEATED = " ".join(["The minister said the plan would help the economy."] * 6)
+
+
+def spun_words(spun) -> dict[str, list[str]]:
+    """Clean word -> what each of its substituted occurrences became."""
+    by_word: dict[str, list[str]] = {}
+    for sub in spun.substitutions:
+        by_word.setdefault(sub.clean.lower(), []).append(sub.spun.lower())
+    return by_word
+
+
+def test_one_map_replaces_every_repeat_the_same_way(thesaurus):
+    """Commercial spinners use one substitution map: with ``one_map`` a word's repeats all change
+    the same way, or all stay."""
+    spun = Spinner(thesaurus, SpinConfig.preset("broad", rate=0.5, one_map=True)).spin(REPEATED, seed=7)
+    by_word = spun_words(spun)
+    assert by_word, "a rate of 0.5 over six sentences changes something"
+    occurrences = [w.lower() for w in REPEATED.replace(".", "").split()]
+    for word, choices in by_word.items():
+        assert len(set(choices)) == 1, (word, choices)
+        assert len(choices) == occurrences.count(word), word
+
+
+def test_default_spinner_draws_every_occurrence_afresh(thesaurus):
+    spun = Spinner(thesaurus, SpinConfig.preset("broad", rate=0.5)).spin(REPEATED, seed=7)
+    occurrences = [w.lower() for w in REPEATED.replace(".", "").split()]
+    assert any(len(set(c)) > 1 or len(c) < occurrences.count(w) for w, c in spun_words(spun).items())
