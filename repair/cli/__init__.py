@@ -10,13 +10,13 @@ import os
 import sys
 
 from repair.version import __version__
-from repair.cli import bench, data, detect, evaluate, fix, index, spin, trace, train
+from repair.cli import bench, data, detect, evaluate, fix, index, profile, spin, trace, train
 from repair.errors import UnspinError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Plain list: the order is the order shown in --help.
-COMMANDS = [detect, fix, evaluate, spin, data, train, bench, index, trace]
+COMMANDS = [detect, fix, profile, evaluate, spin, data, train, bench, index, trace]
 
 
 def build_parser() -> argparse.ArgumentParser:

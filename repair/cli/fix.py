@@ -66,6 +66,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop edits below this confidence (default %(default)s)")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
     parser.add_argument("--index", type=Path, default=None, metavar="INDEX", help="archive index ('unspin index'): restore from the source wherever one is found")
+    parser.add_argument("--profile", type=Path, default=None, metavar="PROFILE",
+                        help="a batch's spinner profile ('unspin profile'): its map joins each spun document's own decisions")
     parser.add_argument("--diff", action="store_true", help="print unified diffs instead of writing")
     parser.add_argument("--dry-run", action="store_true", help="process and report, write nothing")
     parser.add_argument("--manifest", type=Path, default=None, help=f"manifest JSONL (default OUTDIR/{MANIFEST_NAME} with -o)")
@@ -132,6 +134,11 @@ def run(args: argparse.Namespace) -> int:
 
         open_index(args.index).close()  # a missing or bad index is a usage error before any work
         factory = replace(factory, index=str(args.index))
+    if args.profile is not None:
+        from repair.document.profile import SpinnerProfile
+
+        SpinnerProfile.load(args.profile)  # a missing or bad profile is a usage error before any work
+        factory = replace(factory, profile=str(args.profile))
     options = build_options(args)
     if args.inputs == [STDIN]:
         outcome = process_stdin(factory(), sys.stdin.buffer.read(), options)

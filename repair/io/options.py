@@ -26,13 +26,15 @@ class RepairerFactory:
     models: str | None = None
     config: RepairConfig = RepairConfig()
     index: str | None = None  # archive index for Repairer.load(index=...)
+    profile: str | None = None  # spinner profile file for Repairer.load(profile=...)
 
     def __call__(self) -> Repairer:
         from repair.pipeline.repairer import Repairer
 
         root = Path(self.models) if self.models else None
         try:
-            return Repairer.load(root, config=self.config, index=Path(self.index) if self.index else None)
+            return Repairer.load(root, config=self.config, index=Path(self.index) if self.index else None,
+                                 profile=Path(self.profile) if self.profile else None)
         except ImportError as error:
             raise ModelNotFoundError(f"the default pipeline is not available ({error})") from error
         except (OSError, EOFError, ValueError) as error:  # unreadable or truncated model files

@@ -18,7 +18,7 @@ from repair.glossary.acronyms import propagate_acronyms
 from repair.merge.edits import apply_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
-from repair.document.profile import extend_to_repeats, substitution_map
+from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
 from repair.archive.restore import ArchiveRestorer
@@ -91,7 +91,9 @@ class Repairer:
         phrases: PhraseFinder | None = None,
         config: RepairConfig = RepairConfig(),
         archive: ArchiveRestorer | None = None,
+        profile: SpinnerProfile | None = None,
     ):
+        self.profile = profile  # a batch's substitution map (``unspin profile``), pooled with each document's
         self.archive = archive  # restores from a text's source first, where one is found
         self.detector = detector
         self.glossary = glossary
@@ -101,7 +103,8 @@ class Repairer:
         self.config = config
 
     @classmethod
-    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), index: Path | None = None) -> "Repairer":
+    def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), index: Path | None = None,
+             profile: Path | None = None) -> "Repairer":
         """Load the detector, glossary and restorer that ``config`` names from ``models/`` (no network).
 
         The thesaurus and n-gram counts are loaded once (``Resources``) and handed to every
@@ -112,9 +115,12 @@ class Repairer:
             config: pipeline settings, including the detector and restorer kinds.
             index: an archive index (``unspin index``): paragraphs whose source it holds are
                 restored from the source, and only from it.
+            profile: a spinner profile file (``unspin profile``): its map joins the evidence of
+                every document the detector calls spun.
 
         Raises:
             PhraseFileError: ``config.phrases`` cannot be read or is malformed.
+            ProfileError: ``profile`` cannot be read or is not a spinner profile.
         """
         from repair.detect.registry import load_detector
         from repair.glossary.match import Glossary
@@ -136,8 +142,9 @@ class Repairer:
             finders.append(TitleIndex.load(titles))
         gate = DocumentGate.load(resources.root, resources.ngram) if config.document_gate else None
         archive = ArchiveRestorer.load(index) if index is not None else None
+        spinner_profile = SpinnerProfile.load(profile) if profile is not None else None
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
-                   config=config, archive=archive)
+                   config=config, archive=archive, profile=spinner_profile)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model, ...).
@@ -154,7 +161,13 @@ class Repairer:
         restorers = self.restorers if config.use_model else []
         gate = self.gate if config.document_gate else None
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate,
-                        phrases=self.phrases, config=config, archive=self.archive)
+                        phrases=self.phrases, config=config, archive=self.archive,
+                        profile=self.profile)
+
+    def with_profile(self, profile: SpinnerProfile | None) -> "Repairer":
+        """The same pipeline with a batch's spinner profile (None: each document alone)."""
+        return Repairer(detector=self.detector, glossary=self.glossary, restorers=self.restorers, gate=self.gate,
+                        phrases=self.phrases, config=self.config, archive=self.archive, profile=profile)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
@@ -209,7 +222,8 @@ class Repairer:
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             if detection.spun and self.restorers and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
-                edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence)], key=lambda e: e.start)
+                edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence,
+                                                                   shared=self.profile.entries if self.profile else ())], key=lambda e: e.start)
             if archived is not None:
                 edits = archived.merge(edits, self.config.min_confidence)
             results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from repair.document.profile import SpinnerProfile
 from repair.io.options import RepairerFactory
 from repair.paths import models_dir
 from tests.cli.runner import Run, run_in_process
@@ -27,7 +28,8 @@ def unspin(monkeypatch, request) -> Callable[..., Run]:
     def shipped(factory: RepairerFactory):
         if factory.models is not None and Path(factory.models).resolve() != shipped_root:
             return load_from_disk(factory)
-        return request.getfixturevalue("shipped_pipeline")(factory.config)
+        pipeline = request.getfixturevalue("shipped_pipeline")(factory.config)
+        return pipeline.with_profile(SpinnerProfile.load(factory.profile)) if factory.profile else pipeline
 
     monkeypatch.setattr(RepairerFactory, "__call__", shipped)
     monkeypatch.delenv("UNSPIN_DETECTOR", raising=False)
