@@ -51,6 +51,12 @@ def load_cascade(resources: Resources) -> Detector:
     return load_cascade(resources)
 
 
+def load_cascade_lm(resources: Resources) -> Detector:
+    from repair.detect.lm_evidence import load_cascade_lm
+
+    return load_cascade_lm(resources)
+
+
 # The CLI's --detector choices are these keys. "cascade" is the shipped default
 # (models/detector/MODEL_CARD.md says why); "lexicon" is the fast one for bulk cleaning.
 DETECTORS: dict[str, Callable[[Resources], Detector]] = {
@@ -58,6 +64,7 @@ DETECTORS: dict[str, Callable[[Resources], Detector]] = {
     "tagger": load_tagger,
     "combined": load_combined,
     "cascade": load_cascade,
+    "cascade+lm": load_cascade_lm,  # opt-in: the cascade, then pretrained-LM evidence (repair.detect.lm_evidence)
 }
 
 

@@ -58,7 +58,7 @@ def test_a_new_kind_needs_one_class_and_one_registry_entry(monkeypatch):
 
 
 def test_an_unknown_kind_names_the_value_and_the_choices(shipped_resources):
-    with pytest.raises(UnknownKindError, match=r"unknown detector 'bert'; choose from \['cascade', 'combined', 'lexicon', 'tagger'\]"):
+    with pytest.raises(UnknownKindError, match=r"unknown detector 'bert'; choose from \['cascade', 'cascade\+lm', 'combined', 'lexicon', 'tagger'\]"):
         RepairConfig(detector="bert")
     with pytest.raises(UnknownKindError, match="'bert'") as error:
         load_detector("bert", shipped_resources)
@@ -66,7 +66,7 @@ def test_an_unknown_kind_names_the_value_and_the_choices(shipped_resources):
 
 
 def test_every_shipped_kind_loads_as_its_class(lexicon, tagger, combined, cascade):
-    assert sorted(DETECTORS) == ["cascade", "combined", "lexicon", "tagger"]
+    assert sorted(DETECTORS) == ["cascade", "cascade+lm", "combined", "lexicon", "tagger"]
     assert isinstance(lexicon, LexiconDetector)
     assert isinstance(tagger, Tagger)
     assert isinstance(combined, CombinedDetector)

@@ -13,10 +13,11 @@ registry and passed to the restorer; there is no module-level state.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from repair import text as textutil
+from repair.lm.lazy import LazyLanguageModel  # re-exported: the restorer and its tests import it from here
 
 if TYPE_CHECKING:
     from repair.lm import LanguageModel
@@ -28,37 +29,6 @@ LEFT_CHARS = 300
 # rest get ``UNSCORED`` (out of the running when the LM has weight).
 LM_CANDIDATES = 5
 UNSCORED = -1e4
-
-
-class LazyLanguageModel:
-    """A language model loaded by ``loader`` on first use (``get``), then kept.
-
-    ``loaded`` says whether it has been loaded; ``pieces_scored`` counts the LM pieces read
-    (left contexts and continuations) and ``seconds`` the time spent scoring, for the
-    tokens-per-second measurement.
-    """
-
-    def __init__(self, loader: Callable[[], "LanguageModel"]):
-        self._loader = loader
-        self._model: LanguageModel | None = None
-        self.pieces_scored = 0
-        self.seconds = 0.0
-
-    @classmethod
-    def of(cls, model: "LanguageModel") -> "LazyLanguageModel":
-        """A holder around an already loaded model (tests, tuning scripts)."""
-        holder = cls(lambda: model)
-        holder._model = model
-        return holder
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def get(self) -> "LanguageModel":
-        if self._model is None:
-            self._model = self._loader()
-        return self._model
 
 
 def left_context(text: str, start: int, max_chars: int = LEFT_CHARS) -> str:
