@@ -13,6 +13,7 @@ from repair import text as textutil
 from repair.evaluate.alignment import align, restored, tokens
 from repair.evaluate.pairs import Pair
 from repair.evaluate.systems import DO_NOTHING, SYSTEM, SystemOutput
+from repair.results import Edit
 from repair.synth.spin import Substitution
 
 
@@ -44,6 +45,30 @@ def reference_edit_kinds(source: str, reference: str, subs: Sequence[Substitutio
         end = words[edit.o_end - 1].end if edit.o_end > edit.o_start else start
         kinds.append(next((s for s in subs if covers(s, start, end)), None))
     return kinds
+
+
+def judge_edits(source: str, reference: str, edits: Sequence[Edit]) -> list[bool]:
+    """For each edit, applied alone to the source: is it right?
+
+    Right means, by the word alignment of ``repair.evaluate.alignment``: every source word it
+    touches is one the reference changes, and every word it writes lines up with an unchanged
+    word of the reference (a deletion must bring the text closer to the reference). Judging each
+    edit alone gives one verdict per edit even when neighbouring edits are wrong.
+    """
+    words = textutil.words(source)
+    kept_by_reference = align(tokens(source), tokens(reference)).kept()
+    reference_tokens = tokens(reference)
+    verdicts = []
+    for edit in edits:
+        touched = [i for i, w in enumerate(words) if textutil.overlaps(w.start, w.end, edit.start, max(edit.end, edit.start + 1))]
+        edited = source[: edit.start] + edit.new + source[edit.end :]
+        written = [j for j, w in enumerate(textutil.words(edited))
+                   if textutil.overlaps(w.start, w.end, edit.start, edit.start + len(edit.new))]
+        kept = align(tokens(edited), reference_tokens).kept()
+        closer = sum(not k for k in kept) < sum(not k for k in kept_by_reference)
+        right = not any(kept_by_reference[i] for i in touched) and all(kept[j] for j in written) and (bool(written) or closer)
+        verdicts.append(right)
+    return verdicts
 
 
 def restored_flags(source: str, hypothesis: str, reference: str) -> list[bool]:
@@ -78,6 +103,7 @@ class Collector:
     kinds: dict = field(default_factory=dict)
     held_out: dict = field(default_factory=dict)
     worst: list = field(default_factory=list)
+    calibration: dict = field(default_factory=dict)
     words: int = 0
     counter: int = 0
 
@@ -99,6 +125,7 @@ class Collector:
                 rows[(name, family)] = metric.extract(sources, hyps, references)
                 self.rows.setdefault((name, family), []).append(rows[(name, family)])
             self._add_detection(name, batch, outputs[name])
+            self._add_calibration(name, batch, outputs[name])
             self._add_kinds(name, batch, hyps)
         self._add_worst(batch, outputs, rows)
 
@@ -123,6 +150,14 @@ class Collector:
             state["gold_words"] += int(gold_arr.sum())
             state["scores"].append(output.detection.score)
             state["labels"].append(pair.source != pair.reference)
+
+    def _add_calibration(self, name: str, batch: Sequence[Pair], outputs: Sequence[SystemOutput]) -> None:
+        """(source, confidence, right) of every edit a system reports (``judge_edits``)."""
+        for pair, output in zip(batch, outputs):
+            if output.edits:
+                verdicts = judge_edits(pair.source, pair.reference, output.edits)
+                records = self.calibration.setdefault(name, [])
+                records.extend((e.source, e.confidence, ok) for e, ok in zip(output.edits, verdicts))
 
     def _add_kinds(self, name: str, batch: Sequence[Pair], hyps: Sequence[str]) -> None:
         for pair, hyp in zip(batch, hyps):

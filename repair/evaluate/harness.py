@@ -139,6 +139,24 @@ def _restoration_table(counts: Mapping[str, Mapping[str, list[int]]]) -> dict[st
     return dict(sorted(table.items(), key=lambda item: (-item[1]["spans"], item[0])))
 
 
+def _calibration(collector: Collector) -> dict[str, dict]:
+    """Per system that reports edits: reliability table, ECE, and ECE per edit source."""
+    report = {}
+    for name, records in collector.calibration.items():
+        sources = sorted({source for source, _, _ in records})
+        by_source = {}
+        for source in sources:
+            confidences = [c for s, c, _ in records if s == source]
+            right = [ok for s, _, ok in records if s == source]
+            by_source[source] = {"edits": len(right), "right": sum(right) / len(right),
+                                 "confidence": sum(confidences) / len(confidences),
+                                 "ece": M.expected_calibration_error(M.reliability_table(confidences, right))}
+        table = M.reliability_table([c for _, c, _ in records], [ok for _, _, ok in records])
+        report[name] = {"binning": f"{M.CALIBRATION_BINS} equal-width bins", "edits": len(records),
+                        "ece": M.expected_calibration_error(table), "bins": table, "by_source": by_source}
+    return report
+
+
 def _throughput(collector: Collector, name: str) -> dict[str, float | None]:
     wall = collector.wall.get(name, 0.0)
     return {"wall_s": wall, "words_per_s": collector.words / wall if wall > 0 else None}
@@ -203,13 +221,15 @@ def evaluate(
         "changed_pairs": int(sum(collector.changed)),
         "source_words": collector.words,
         "context": context | {"bootstrap": config.bootstrap, "seed": config.seed},
-        "definitions": {key: metric.definition for key, metric in collector.metrics.items()} | M.DETECTION_DEFINITIONS,
+        "definitions": {key: metric.definition for key, metric in collector.metrics.items()} | M.DETECTION_DEFINITIONS
+        | {"ece": M.CALIBRATION_DEFINITION},
         "systems": {
             name: {"metrics": _metric_scores(collector, stats, resampled, name, context), **_throughput(collector, name)}
             for name in collector.systems
         },
         "differences": _differences(collector, stats, resampled),
         "detection": _detection_report(collector, context),
+        "calibration": _calibration(collector),
         "categories": _categories(collector, stats),
         "kinds": _restoration_table(collector.kinds),
         "held_out": _restoration_table(collector.held_out),

@@ -356,3 +356,38 @@ def threshold_curve(positive: np.ndarray, negative: np.ndarray, gold_total: floa
         "precision": [100 * safe_ratio(float(t), float(t + f), 1.0) for t, f in zip(tp, fp)],
         "recall": [100 * safe_ratio(float(t), total, 1.0) for t in tp],
     }
+
+
+# ---------------------------------------------------------------- calibration
+
+CALIBRATION_BINS = 10
+CALIBRATION_DEFINITION = (
+    "expected calibration error (0-1, lower is better): edits grouped in 10 equal-width confidence bins; "
+    "the edit-weighted mean of |share right - mean confidence| over the bins. An edit is right when, applied "
+    "alone to the source, it changes only words the reference changes and writes the reference's words")
+
+
+def reliability_table(confidences: Sequence[float], right: Sequence[bool], bins: int = CALIBRATION_BINS) -> list[dict]:
+    """Equal-width confidence bins over [0, 1] (1.0 in the last): edits, mean confidence, share right.
+
+    Empty bins are kept (``edits`` 0, the other two None) so tables line up across systems.
+    """
+    scores = np.asarray(confidences, dtype=np.float64)
+    hits = np.asarray(right, dtype=np.float64)
+    index = np.clip((scores * bins).astype(int), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        inside = index == b
+        n = int(inside.sum())
+        table.append({"low": b / bins, "high": (b + 1) / bins, "edits": n,
+                      "confidence": float(scores[inside].mean()) if n else None,
+                      "right": float(hits[inside].mean()) if n else None})
+    return table
+
+
+def expected_calibration_error(table: Sequence[dict]) -> float | None:
+    """Edit-weighted mean gap between share right and mean confidence (None with no edits)."""
+    total = sum(row["edits"] for row in table)
+    if not total:
+        return None
+    return float(sum(row["edits"] * abs(row["right"] - row["confidence"]) for row in table if row["edits"]) / total)

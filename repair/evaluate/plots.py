@@ -132,3 +132,28 @@ def plot_seeds(report: dict) -> Callable[[Figure], None]:
         axes.set_title("Detector score per seed (dotted: threshold)")
 
     return draw
+
+
+def plot_reliability(report: dict) -> Callable[[Figure], None]:
+    """Reliability diagram: share of edits right against mean confidence per bin; the diagonal is perfect."""
+
+    def draw(figure: Figure) -> None:
+        axes, counts = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+        axes.plot([0, 1], [0, 1], color="black", linewidth=0.8, linestyle=":", label="perfectly calibrated")
+        for name, entry in report.get("calibration", {}).items():
+            filled = [b for b in entry["bins"] if b["edits"]]
+            color = SYSTEM_COLORS.get(name)
+            ece = f"{entry['ece']:.3f}" if entry["ece"] is not None else "n/a"
+            axes.plot([b["confidence"] for b in filled], [b["right"] for b in filled], marker="o", color=color,
+                      label=f"{name} (ECE {ece})")
+            counts.stairs([b["edits"] for b in entry["bins"]], [b["low"] for b in entry["bins"]] + [1.0], color=color,
+                          linewidth=2)
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
+        axes.set_ylabel("share of edits right")
+        axes.set_title("Reliability of edit confidence")
+        axes.legend(fontsize="small", loc="upper left")
+        counts.set_xlabel("edit confidence")
+        counts.set_ylabel("edits")
+
+    return draw

@@ -8,7 +8,8 @@ from __future__ import annotations
 import html
 
 from repair.evaluate.markup import clip, diff_html, diff_markdown, fmt, fmt_ci, fmt_delta, page, table_html, table_md
-from repair.evaluate.plots import figure_png, plot_categories, plot_detection, plot_distribution, plot_kinds, plot_seeds
+from repair.evaluate.plots import (figure_png, plot_categories, plot_detection, plot_distribution, plot_kinds, plot_reliability,
+                                   plot_seeds)
 
 
 # ---------------------------------------------------------------- pairs report: tables
@@ -41,6 +42,35 @@ def detection_rows(report: dict) -> list[list[str]]:
 
 
 DETECTION_HEADER = ["system", "word precision", "word recall", "word F1", "passage ROC-AUC", "passages flagged"]
+
+
+def reliability_rows(report: dict) -> tuple[list[str], list[list[str]]]:
+    """The reliability table: one row per confidence bin; edits, mean confidence, share right per system."""
+    calibration = report.get("calibration", {})
+    systems = list(calibration)
+    header = ["confidence", *(f"{column} {name}" for name in systems for column in ("edits", "conf.", "right"))]
+    rows = []
+    for index, first in enumerate(calibration[systems[0]]["bins"] if systems else []):
+        row = [f"{first['low']:.1f}-{first['high']:.1f}"]
+        for name in systems:
+            entry = calibration[name]["bins"][index]
+            row += [str(entry["edits"]), fmt(entry["confidence"], 3), fmt(entry["right"], 3)]
+        rows.append(row)
+    return header, rows
+
+
+def calibration_lines(report: dict) -> list[str]:
+    """ECE per system, then per edit source."""
+    lines = []
+    for name, entry in report.get("calibration", {}).items():
+        sources = "; ".join(f"{source} {s['edits']} edits, {100 * s['right']:.1f}% right at mean confidence "
+                            f"{s['confidence']:.3f}, ECE {fmt(s['ece'], 3)}" for source, s in entry["by_source"].items())
+        lines.append(f"{name}: ECE {fmt(entry['ece'], 3)} over {entry['edits']} edits ({entry['binning']}); {sources}.")
+    return lines
+
+
+CALIBRATION_NOTE = ("An edit at confidence 0.8 should be right 8 times in 10: each edit is judged alone against the "
+                    "reference (definition of ece below).")
 
 
 def category_rows(report: dict) -> tuple[list[str], list[list[str]]]:
@@ -121,6 +151,9 @@ def pairs_markdown(report: dict) -> str:
     lines += table_md(*headline_rows(report))
     if report.get("detection"):
         lines += ["", "## Detection", ""] + table_md(DETECTION_HEADER, detection_rows(report))
+    if report.get("calibration"):
+        lines += ["", "## Calibration of edit confidence", "", CALIBRATION_NOTE, ""]
+        lines += [f"- {line}" for line in calibration_lines(report)] + [""] + table_md(*reliability_rows(report))
     lines += ["", "## By category", ""] + table_md(*category_rows(report))
     if report.get("kinds"):
         lines += [""] + table_md(*kind_rows(report))
@@ -153,6 +186,11 @@ def pairs_html(report: dict) -> str:
     if report.get("detection"):
         parts += ["<h2>Detection</h2>", table_html(DETECTION_HEADER, detection_rows(report)),
                   f"<img alt='detection curves' src='{figure_png(plot_detection(report, threshold), (9, 3.6))}'>"]
+    if report.get("calibration"):
+        parts += ["<h2>Calibration of edit confidence</h2>", f"<p class=muted>{html.escape(CALIBRATION_NOTE)}</p>",
+                  "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in calibration_lines(report)) + "</ul>",
+                  table_html(*reliability_rows(report)),
+                  f"<img alt='reliability diagram' src='{figure_png(plot_reliability(report), (6.4, 4.2))}'>"]
     parts += ["<h2>By category</h2>", table_html(*category_rows(report))]
     if report.get("kinds"):
         parts.append(table_html(*kind_rows(report)))

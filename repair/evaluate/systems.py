@@ -15,7 +15,7 @@ from repair import text as textutil
 from repair.errors import InputError
 from repair.evaluate.pairs import Pair
 from repair.pipeline.repairer import Repairer
-from repair.results import DetectionReport
+from repair.results import DetectionReport, Edit
 
 SYSTEM, DO_NOTHING, GLOSSARY_ONLY = "system", "do-nothing", "glossary-only"
 
@@ -24,6 +24,7 @@ SYSTEM, DO_NOTHING, GLOSSARY_ONLY = "system", "do-nothing", "glossary-only"
 class SystemOutput:
     text: str
     detection: DetectionReport | None = None
+    edits: tuple[Edit, ...] = ()  # with their confidences, for the calibration table
 
 
 class System(Protocol):
@@ -47,7 +48,7 @@ class RepairerSystem:
 
     def run(self, batch: Sequence[Pair]) -> list[SystemOutput]:
         results = self.repairer.repair_batch([pair.source for pair in batch])
-        return [SystemOutput(r.text, r.detection if self.with_detection else None) for r in results]
+        return [SystemOutput(r.text, r.detection if self.with_detection else None, r.edits) for r in results]
 
 
 class DoNothing:
@@ -82,7 +83,8 @@ def glossary_only(repairer: Repairer) -> Repairer:
     detector a second time, which keeps the baseline almost free.
     """
     config = replace(repairer.config, use_model=False)
-    return Repairer(detector=NoDetector(), glossary=repairer.glossary, restorers=(), config=config)
+    return Repairer(detector=NoDetector(), glossary=repairer.glossary, restorers=(), config=config,
+                    calibration=repairer.calibration)
 
 
 def default_systems(repairer: Repairer | None, *, external: bool) -> dict[str, System]:

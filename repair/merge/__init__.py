@@ -1,1 +1,1 @@
-"""Merge: one non-overlapping set of edits, applied so that everything else stays byte-identical."""
+"""Merge: calibrated confidences, then one non-overlapping set of edits, applied so that everything else stays byte-identical."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from repair.merge.calibration import EditCalibration
 from repair.results import Edit
 from repair.text import overlaps
 
@@ -40,9 +41,18 @@ def resolve_overlaps(edits: Iterable[Edit]) -> list[Edit]:
     return sorted(keep_non_overlapping(ranked), key=lambda e: e.start)
 
 
-def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0) -> list[Edit]:
-    """Filter by confidence, drop no-ops and resolve overlaps; result is sorted by start."""
-    confident = [edit for edit in edits if edit.confidence >= min_confidence]
+def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0,
+                calibration: EditCalibration | None = None) -> list[Edit]:
+    """Calibrate, filter by confidence, drop no-ops and resolve overlaps; result is sorted by start.
+
+    Args:
+        edits: candidates from every source, raw confidences.
+        min_confidence: edits below it (after calibration) are left out.
+        calibration: per-source maps from raw confidence to P(right) (``repair.merge.calibration``);
+            None keeps the raw confidences.
+    """
+    calibrated = calibration.apply(edits) if calibration is not None else list(edits)
+    confident = [edit for edit in calibrated if edit.confidence >= min_confidence]
     return resolve_overlaps(drop_no_ops(confident))
 
 

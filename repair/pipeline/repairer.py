@@ -15,6 +15,7 @@ from typing import Protocol
 
 from repair import text as textutil
 from repair.glossary.acronyms import propagate_acronyms
+from repair.merge.calibration import EditCalibration
 from repair.merge.edits import apply_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
@@ -91,9 +92,11 @@ class Repairer:
         phrases: PhraseFinder | None = None,
         config: RepairConfig = RepairConfig(),
         archive: ArchiveRestorer | None = None,
+        calibration: EditCalibration | None = None,
         profile: SpinnerProfile | None = None,
     ):
         self.profile = profile  # a batch's substitution map (``unspin profile``), pooled with each document's
+        self.calibration = calibration  # raw confidence -> P(right) per source, applied at the merge
         self.archive = archive  # restores from a text's source first, where one is found
         self.detector = detector
         self.glossary = glossary
@@ -126,6 +129,7 @@ class Repairer:
         from repair.glossary.match import Glossary
         from repair.glossary.phrases import load_phrases
         from repair.glossary.titles import TITLES_FILE, TitleIndex
+        from repair.merge.calibration import load_calibration
         from repair.paths import models_dir
         from repair.resources.shared import Resources
         from repair.restore.registry import load_restorer
@@ -143,8 +147,9 @@ class Repairer:
         gate = DocumentGate.load(resources.root, resources.ngram) if config.document_gate else None
         archive = ArchiveRestorer.load(index) if index is not None else None
         spinner_profile = SpinnerProfile.load(profile) if profile is not None else None
+        calibration = load_calibration(resources.root / "restorer", config.restorer)
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
-                   config=config, archive=archive, profile=spinner_profile)
+                   config=config, archive=archive, calibration=calibration, profile=spinner_profile)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model, ...).
@@ -161,13 +166,14 @@ class Repairer:
         restorers = self.restorers if config.use_model else []
         gate = self.gate if config.document_gate else None
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate,
-                        phrases=self.phrases, config=config, archive=self.archive,
+                        phrases=self.phrases, config=config, archive=self.archive, calibration=self.calibration,
                         profile=self.profile)
 
     def with_profile(self, profile: SpinnerProfile | None) -> "Repairer":
         """The same pipeline with a batch's spinner profile (None: each document alone)."""
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=self.restorers, gate=self.gate,
-                        phrases=self.phrases, config=self.config, archive=self.archive, profile=profile)
+                        phrases=self.phrases, config=self.config, archive=self.archive, calibration=self.calibration,
+                        profile=profile)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
@@ -222,8 +228,10 @@ class Repairer:
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             if detection.spun and self.restorers and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
-                edits = sorted([*edits, *extend_to_repeats(text, edits, self.config.repeat_confidence,
-                                                                   shared=self.profile.entries if self.profile else ())], key=lambda e: e.start)
+                repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
+                                                    shared=self.profile.entries if self.profile else ()),
+                                      min_confidence=self.config.min_confidence, calibration=self.calibration)
+                edits = sorted([*edits, *repeats], key=lambda e: e.start)
             if archived is not None:
                 edits = archived.merge(edits, self.config.min_confidence)
             results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
@@ -240,7 +248,7 @@ class Repairer:
             for restorer in self.restorers:
                 proposed = restorer.propose(paragraph, open_spans)
                 candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
-        return merge_edits(candidates, min_confidence=self.config.min_confidence)
+        return merge_edits(candidates, min_confidence=self.config.min_confidence, calibration=self.calibration)
 
     def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
         """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""

@@ -20,7 +20,7 @@ from tests.evaluate.test_pairs import substitution
 FIXES = {"mentioned": "said", "navy": "military"}
 REPORT_KEYS = {
     "kind", "version", "suite", "pairs", "skipped", "changed_pairs", "source_words", "context", "definitions", "systems",
-    "differences", "detection", "categories", "kinds", "held_out", "distribution", "worst", "wall_s",
+    "differences", "detection", "calibration", "categories", "kinds", "held_out", "distribution", "worst", "wall_s",
 }
 CONTEXT = {"detector": "cascade", "restorer": "seq2seq", "models": "abc12345", "threshold": "0.5"}
 

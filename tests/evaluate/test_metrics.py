@@ -189,3 +189,13 @@ def test_threshold_curve_from_histograms():
     assert curve["recall"][5] == pytest.approx(50)
     assert curve["precision"][0] == pytest.approx(50)
     assert curve["recall"][9] == pytest.approx(25)
+
+
+def test_expected_calibration_error_on_a_hand_made_example():
+    from repair.evaluate.metrics import expected_calibration_error, reliability_table
+
+    # bin 0.8-0.9: 4 edits at 0.8, 3 right (gap 0.05); bin 0.2-0.3: 1 edit at 0.2, right (gap 0.8)
+    table = reliability_table([0.8, 0.8, 0.8, 0.8, 0.2], [True, True, True, False, True])
+    assert [row["edits"] for row in table] == [0, 0, 1, 0, 0, 0, 0, 0, 4, 0]
+    assert expected_calibration_error(table) == pytest.approx((4 * 0.05 + 1 * 0.8) / 5)
+    assert expected_calibration_error(reliability_table([], [])) is None
