@@ -6,6 +6,7 @@ source of candidates, read through the shared ``Resources``.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,26 @@ class CandidateSource:
     def originals(self, phrase: str) -> list[tuple[str, float]]:
         """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
         return self._memo.get_or(phrase, self._lookup)
+
+    def may_have_originals(self, phrase: str) -> bool:
+        """False for a word pair or triple the thesaurus cannot know, by two set look-ups.
+
+        Most pairs and triples of a text are no thesaurus entry; ruling them out here keeps
+        them out of every memo, so the memos hold words and real phrases and stay warm.
+        """
+        if " " not in phrase:
+            return True
+        phrase = phrase.lower()  # as sources_of reads it
+        return phrase in self._phrases or phrase.partition(" ")[2] in self._phrase_tails
+
+    @functools.cached_property
+    def _phrases(self) -> frozenset[str]:
+        return self.thesaurus.inverse_phrases
+
+    @functools.cached_property
+    def _phrase_tails(self) -> frozenset[str]:
+        """Each known phrase after its first word: an inflected first word ("took care of") keeps the tail."""
+        return frozenset(p.partition(" ")[2] for p in self._phrases)
 
     def _lookup(self, phrase: str) -> list[tuple[str, float]]:
         # Most word pairs and triples are no thesaurus entry; skip the inflection analysis.

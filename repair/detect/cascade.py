@@ -62,7 +62,7 @@ class CascadeDetector:
 
     def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
         """One report per paragraph; spans of tagged paragraphs give both the tagger's and the corpus's reasons."""
-        analyses = [self.scorer.analyse(p) for p in paragraphs]
+        analyses = self.scorer.analyse_batch(paragraphs)
         reports = [self.lexicon.report(a) for a in analyses]
         suspect = [i for i, a in enumerate(analyses) if a.score >= self.settings.gate]
         if suspect:

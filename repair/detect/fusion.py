@@ -106,7 +106,7 @@ class CombinedDetector:
         ``analyses`` are the scorer's analyses of ``paragraphs`` when the caller already has them.
         """
         if analyses is None:
-            analyses = [self.scorer.analyse(p) for p in paragraphs]
+            analyses = self.scorer.analyse_batch(paragraphs)
         out = []
         for analysis, (words, probs) in zip(analyses, self.tagger.word_probs(paragraphs)):
             x = fusion_features(words, probs, analysis, self.scorer.calibration.span)

@@ -30,6 +30,9 @@ from repair.text import overlaps
 
 CALIBRATION_FILE = "calibration.json"
 PUNCT = frozenset({".", ","})
+# Paragraphs scored together: enough to share the model's calls, few enough that the candidate
+# arrays (tens of candidates per word) stay a few tens of MB.
+BATCH_PARAGRAPHS = 64
 FEATURES = (
     "ctx_gain", "freq_gain", "log_prior", "orig_unseen", "cand_seen", "capital", "multiword", "orig_log_freq",
     "log_candidates", "bias",
@@ -174,6 +177,16 @@ class ScoredParagraph:
                          self.replacements[i], float(self.priors[i]))
 
 
+def ngram_words(tokens: Sequence[Token]) -> int:
+    """Words among n-gram tokens (clause punctuation is a token too)."""
+    return sum(1 for t in tokens if t.norm not in PUNCT)
+
+
+def capitalised(tokens: Sequence[Token]) -> np.ndarray:
+    """1.0 for a token capitalised inside a sentence: names and titles, which spinners rarely touch."""
+    return np.array([t.text[:1].isupper() and i > 0 and tokens[i - 1].norm != "." for i, t in enumerate(tokens)], dtype=float)
+
+
 def empty_scored(paragraph: str, words: int) -> ScoredParagraph:
     none = np.zeros(0, dtype=np.int64)
     return ScoredParagraph(paragraph, none, none, none, none, (), np.zeros(0), np.zeros(0), np.zeros((0, len(FEATURES))), words)
@@ -218,47 +231,70 @@ class LexiconScorer:
     def phrases(self, tokens: Sequence[Token]) -> list[tuple[int, int, PhraseOriginals]]:
         """(first, last, originals) for every phrase of up to ``max_phrase`` tokens that has originals."""
         out = []
-        for first in range(len(tokens)):
-            for last in range(first + 1, min(first + self.config.max_phrase, len(tokens)) + 1):
-                if tokens[last - 1].norm in PUNCT:
+        norms = [t.norm for t in tokens]
+        may_have_originals = self.source.may_have_originals
+        for first in range(len(norms)):
+            for last in range(first + 1, min(first + self.config.max_phrase, len(norms)) + 1):
+                if norms[last - 1] in PUNCT:
                     break
-                found = self.phrase_originals(" ".join(t.norm for t in tokens[first:last]))
+                phrase = " ".join(norms[first:last])
+                found = self.phrase_originals(phrase) if may_have_originals(phrase) else None
                 if found is not None:
                     out.append((first, last, found))
         return out
 
     def score(self, paragraph: str) -> ScoredParagraph:
-        """All candidates of ``paragraph`` with n-gram gains and features, vectorised over the model.
+        """All candidates of ``paragraph`` with n-gram gains and features (see ``score_batch``)."""
+        return self.score_batch([paragraph])[0]
+
+    def score_batch(self, paragraphs: Sequence[str]) -> list[ScoredParagraph]:
+        """All candidates of each paragraph with n-gram gains and features, one vectorised pass for the batch.
 
         For each candidate the window "two tokens of history, the candidate, ``context`` tokens
         of right context" is scored with the trigram model and compared with the same window
-        around the original phrase.
+        around the original phrase. The paragraphs share each call into the model (one call per
+        paragraph cost more than its arithmetic), but every number is computed as for the
+        paragraph alone: the same element-wise operations, sums in the same order.
         """
-        tokens = tokenize(paragraph)
-        words = sum(1 for t in tokens if t.norm not in PUNCT)
-        blocks = self.phrases(tokens)
-        if not blocks:
-            return empty_scored(paragraph, words)
-        sizes = [len(b[2].replacements) for b in blocks]
-        first = np.repeat([b[0] for b in blocks], sizes)
-        last = np.repeat([b[1] for b in blocks], sizes)
-        width = max(b[2].ids.shape[1] for b in blocks)
-        rep = np.concatenate([np.pad(b[2].ids, ((0, 0), (0, width - b[2].ids.shape[1])), constant_values=-1) for b in blocks])
-        rep_len = np.concatenate([b[2].lengths for b in blocks])
-        ids = self.ngram.encode([t.norm for t in tokens])
-        n, k = len(ids), self.config.context
-        cum = np.concatenate([[0.0], np.cumsum(self.ngram.sequence_logprob(ids))])
+        tokens = [tokenize(p) for p in paragraphs]
+        blocks = [self.phrases(t) for t in tokens]
+        flat = [(j, b) for j, bs in enumerate(blocks) for b in bs]
+        if not flat:
+            return [empty_scored(p, ngram_words(t)) for p, t in zip(paragraphs, tokens)]
+        k = self.config.context
+        width = max(b[2].ids.shape[1] for _, b in flat)
+        ids = [self.ngram.encode([t.norm for t in ts]) for ts in tokens]
+        # Each paragraph as [BOS, BOS, ids..., BOS x (k + width + 2)] in one array; ``at[j]`` is where
+        # paragraph j starts in it, ``cum_at[j]`` where its running sums start (n + 1 values each).
+        padded = np.concatenate([np.concatenate([[BOS, BOS], i, np.full(k + width + 2, BOS)]) for i in ids])
+        lengths = np.array([len(i) for i in ids])
+        at = np.concatenate([[0], np.cumsum(lengths + k + width + 4)[:-1]])
+        cum_at = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+        token_at = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        history = np.concatenate([np.arange(n) + a for n, a in zip(lengths, at)])
+        token_lp = self.ngram.logprob(padded[history], padded[history + 1], padded[history + 2])
+        cum = np.concatenate([np.concatenate([[0.0], np.cumsum(token_lp[t:t + n])]) for t, n in zip(token_at, lengths)])
+        uni_cum = np.concatenate([np.concatenate([[0.0], np.cumsum(self._log_uni[i])]) for i in ids])
+
+        sizes = [len(b[2].replacements) for _, b in flat]
+        para = np.repeat([j for j, _ in flat], sizes)
+        first = np.repeat([b[0] for _, b in flat], sizes)
+        last = np.repeat([b[1] for _, b in flat], sizes)
+        rep = np.full((len(first), width), -1, dtype=np.int64)
+        for row, (_, b) in zip(np.cumsum([0, *sizes[:-1]]), flat):
+            rep[row: row + len(b[2].ids), : b[2].ids.shape[1]] = b[2].ids
+        rep_len = np.concatenate([b[2].lengths for _, b in flat])
+        n = lengths[para]
         right_end = np.minimum(last + k, n)
-        orig = cum[right_end] - cum[first]
-        # padded[j + 2] == ids[j]; BOS before the paragraph and after its end.
-        padded = np.concatenate([[BOS, BOS], ids, np.full(k + width + 2, BOS)])
+        orig = cum[cum_at[para] + right_end] - cum[cum_at[para] + first]
         cols = np.arange(2 + width + k)[None, :]
         rep_cols = np.clip(cols - 2, 0, width - 1)
-        right_idx = last[:, None] + (cols - 2 - rep_len[:, None]) + 2
+        base = at[para][:, None]
+        right_idx = base + last[:, None] + (cols - 2 - rep_len[:, None]) + 2
         rows = np.arange(len(first))[:, None]
         seq = np.where(
             cols < 2,
-            padded[np.clip(first[:, None] + cols, 0, len(padded) - 1)],
+            padded[np.clip(base + first[:, None] + cols, 0, len(padded) - 1)],
             np.where(cols < 2 + rep_len[:, None], rep[rows, rep_cols], padded[np.clip(right_idx, 0, len(padded) - 1)]),
         )
         length = 2 + rep_len + (right_end - last)
@@ -267,39 +303,52 @@ class LexiconScorer:
         owner = np.broadcast_to(rows, mask.shape)[mask]
         gains = np.bincount(owner, weights=lp, minlength=len(first)) - orig
         c_last = rep[np.arange(len(first)), rep_len - 1]
-        context = np.column_stack([first, last, padded[first + 1], padded[first + 2], padded[last + 1],
-                                   padded[last + 2], rep[:, 0], c_last])
-        rep_freq = np.concatenate([b[2].log_freq for b in blocks])
-        priors = np.concatenate([b[2].priors for b in blocks])
-        features = self.features(tokens, ids, context, rep_freq, priors, gains)
-        starts = np.array([t.start for t in tokens])
-        ends = np.array([t.end for t in tokens])
-        replacements = tuple(r for b in blocks for r in b[2].replacements)
-        return ScoredParagraph(paragraph, first, last, starts[first], ends[last - 1], replacements, priors,
-                               gains, features, words)
+        g_first, g_last = at[para] + first, at[para] + last
+        context = np.column_stack([first, last, padded[g_first + 1], padded[g_first + 2], padded[g_last + 1],
+                                   padded[g_last + 2], rep[:, 0], c_last])
+        rep_freq = np.concatenate([b[2].log_freq for _, b in flat])
+        priors = np.concatenate([b[2].priors for _, b in flat])
+        freq_gain = rep_freq - (uni_cum[cum_at[para] + last] - uni_cum[cum_at[para] + first])
+        capital = np.concatenate([capitalised(ts) for ts in tokens])[token_at[para] + first]
+        phrase_key = first * 4096 + last  # one phrase of one paragraph (as ``best_per_phrase`` groups them)
+        phrase_key = para * (int(phrase_key.max()) + 1) + phrase_key
+        features = self.features(context, rep_freq, priors, gains, freq_gain, capital, phrase_key)
+        starts = np.array([t.start for ts in tokens for t in ts], dtype=np.int64)
+        ends = np.array([t.end for ts in tokens for t in ts], dtype=np.int64)
+        bounds = np.searchsorted(para, np.arange(len(paragraphs) + 1))
+        replacements = [r for _, b in flat for r in b[2].replacements]
+        out = []
+        for j, (paragraph, ts) in enumerate(zip(paragraphs, tokens)):
+            lo, hi = bounds[j], bounds[j + 1]
+            f, l, t = first[lo:hi], last[lo:hi], token_at[j]
+            out.append(empty_scored(paragraph, ngram_words(ts)) if lo == hi else ScoredParagraph(
+                paragraph, f, l, starts[t + f], ends[t + l - 1], tuple(replacements[lo:hi]), priors[lo:hi], gains[lo:hi],
+                features[lo:hi], ngram_words(ts)))
+        return out
 
-    def features(self, tokens: Sequence[Token], ids: np.ndarray, rows: np.ndarray, rep_freq: np.ndarray,
-                 priors: np.ndarray, gains: np.ndarray) -> np.ndarray:
-        """One row per candidate, columns as in FEATURES (``rows`` from ``score``)."""
+    def features(self, rows: np.ndarray, rep_freq: np.ndarray, priors: np.ndarray, gains: np.ndarray, freq_gain: np.ndarray,
+                 capital: np.ndarray, phrase_key: np.ndarray) -> np.ndarray:
+        """One row per candidate, columns as in FEATURES (``rows`` and the rest from ``score_batch``)."""
         first, last, left, w_first, w_last, right, c_first, c_last = rows.T
         seen = self.ngram.bigram_seen
         at_end = right == BOS
         orig_unseen = (~seen(left, w_first)).astype(float) + (~(seen(w_last, right) | at_end)).astype(float)
         cand_seen = seen(left, c_first).astype(float) + (seen(c_last, right) | at_end).astype(float)
-        uni_cum = np.concatenate([[0.0], np.cumsum(self._log_uni[ids])])
-        freq_gain = rep_freq - (uni_cum[last] - uni_cum[first])
-        # Capitalised inside a sentence: names and titles, which spinners rarely touch.
-        capital_at = np.array([
-            t.text[:1].isupper() and i > 0 and tokens[i - 1].norm != "." for i, t in enumerate(tokens)
-        ], dtype=float)
         multiword = (last - first > 1).astype(float)
         # A rare word has many frequent synonyms; the best of many candidates wins by chance.
-        _, inverse, counts = np.unique(first * 4096 + last, return_inverse=True, return_counts=True)
+        _, inverse, counts = np.unique(phrase_key, return_inverse=True, return_counts=True)
         return np.column_stack([
             gains - freq_gain, freq_gain, np.log(np.maximum(priors, 1e-3)), orig_unseen, cand_seen,
-            capital_at[first], multiword, self._log_uni[w_first] - math.log(1e-4), np.log(counts[inverse]),
+            capital, multiword, self._log_uni[w_first] - math.log(1e-4), np.log(counts[inverse]),
             np.ones(len(gains)),
         ])
+
+    def analyse_batch(self, paragraphs: Sequence[str]) -> list[Analysis]:
+        """``analyse`` of each paragraph, scored ``BATCH_PARAGRAPHS`` at a time (``score_batch``)."""
+        out = []
+        for i in range(0, len(paragraphs), BATCH_PARAGRAPHS):
+            out += [self.analyse_scored(s) for s in self.score_batch(paragraphs[i:i + BATCH_PARAGRAPHS])]
+        return out
 
     def analyse(self, paragraph: str) -> Analysis:
         """Per-phrase verdicts and the paragraph score (see ``analyse_scored``)."""
@@ -401,7 +450,7 @@ class LexiconDetector:
 
     def detect_batch(self, paragraphs: Sequence[str]) -> list[DetectionReport]:
         """One report per paragraph; span offsets refer to that paragraph."""
-        return [self.report(self.scorer.analyse(p)) for p in paragraphs]
+        return [self.report(a) for a in self.scorer.analyse_batch(paragraphs)]
 
     def report(self, analysis: Analysis) -> DetectionReport:
         """The report of one analysed paragraph: spans at the span threshold, weaker ones as weak spans."""

@@ -131,6 +131,11 @@ class Thesaurus:
         return sorted(found.values(), key=lambda o: (-o.weight, o.text))
 
     @functools.cached_property
+    def inverse_phrases(self) -> frozenset[str]:
+        """The multi-word forms ``sources_of`` knows ("in opposition to"); a cheap test before a lookup."""
+        return frozenset(k for k in self._inverse if " " in k)
+
+    @functools.cached_property
     def _inverse(self) -> dict[str, list[tuple[str, str]]]:
         # Raw "pos|weight|source" strings: parsing every item up front would cost seconds.
         inverse: dict[str, list[tuple[str, str]]] = {}

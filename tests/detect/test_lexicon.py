@@ -160,3 +160,23 @@ def test_weak_spans_sit_below_the_reported_ones_and_are_never_reported(lexicon):
     assert not {(s.start, s.end) for s in report.spans} & {(s.start, s.end) for s in report.weak_spans}
     assert "weak_spans" not in report.to_dict()
     assert len(report.to_dict()["spans"]) == len(report.spans)
+
+
+def test_batched_scoring_equals_one_paragraph_at_a_time(lexicon):
+    """score_batch shares the model's calls across paragraphs; every number stays as for the paragraph alone."""
+    paragraphs = [SPUN, "", CLEAN, "Hello.", ", , .", SPUN.upper(), CLEAN]
+    batched = lexicon.scorer.score_batch(paragraphs)
+    for paragraph, together in zip(paragraphs, batched):
+        alone = lexicon.scorer.score_batch([paragraph])[0]
+        assert together.replacements == alone.replacements and together.words == alone.words
+        for name in ("first", "last", "start", "end", "priors", "gains", "features"):
+            assert np.array_equal(getattr(together, name), getattr(alone, name)), name
+    assert [a.score for a in lexicon.scorer.analyse_batch(paragraphs)] == [lexicon.scorer.analyse(p).score for p in paragraphs]
+
+
+def test_word_pairs_the_thesaurus_cannot_know_are_ruled_out(lexicon):
+    source = lexicon.scorer.source
+    assert source.may_have_originals("mentioned")  # single words are always looked up
+    assert not source.may_have_originals("seven purple giraffes") and source.originals("seven purple giraffes") == []
+    known = next(iter(source.thesaurus.inverse_phrases))
+    assert source.may_have_originals(known)
