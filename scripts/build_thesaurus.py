@@ -806,6 +806,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.time()
     from repair.resources.inflect import Inflector
+    from repair.resources.thesaurus import read_lines, write_inverse
 
     counts, lower = unigram_counts(args.corpus, args.cache)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -815,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
     inflector = Inflector.from_lines(morphology)
     table = build_table(args, counts, lower, inflector)
     sizes = write_table(table, args.out / "thesaurus.tsv.gz")
+    write_inverse(read_lines(args.out / "thesaurus.tsv.gz"), args.out / "inverse.tsv.gz")
     (args.out / "stats.json").write_text(json.dumps(sizes, indent=1, sort_keys=True) + "\n")
     log(f"sizes {sizes}; {time.time() - started:.0f}s")
     return 0

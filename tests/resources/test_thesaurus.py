@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from repair.errors import ModelNotFoundError
-from repair.resources.thesaurus import SOURCES, Thesaurus
+from repair.resources.thesaurus import INVERSE_FILE, SOURCES, Thesaurus, inverse_lines
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,16 @@ def test_pertainym_derived_adverbs(thesaurus):
 def test_longer_compounds_are_not_read_as_expansions(thesaurus):
     # "sphere of influence" is a fixed phrase of clean news, not a spin of "sphere".
     assert "sphere" not in {o.text for o in thesaurus.originals("sphere of influence")}
+
+
+def test_shipped_inverse_index_is_the_inverse_of_the_shipped_forward_file(thesaurus):
+    assert thesaurus.inverse_path is not None and thesaurus.inverse_path.name == INVERSE_FILE
+    assert thesaurus._inverse == inverse_lines(thesaurus.lines)
+
+
+def test_derived_and_shipped_inverse_give_the_same_lookups(thesaurus):
+    derived = Thesaurus(thesaurus.lines, thesaurus.inflector)
+    for word in ("said", "mentioned", "safety", "group", "in opposition to", "final"):
+        assert derived.sources_of(word) == thesaurus.sources_of(word)
+        assert derived.originals(word) == thesaurus.originals(word)
+    assert "say" in words(thesaurus.sources_of("mention", pos="v"))
