@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import json
 
+import pytest
+
 from repair.io.batch import run_batch
 from repair.io.inputs import collect_inputs
 from repair.io.options import BatchOptions
@@ -56,6 +58,23 @@ def test_stdin_uses_file_rules():
     assert outcome.text == FIXED and outcome.raw_encoding.encode(outcome.text) == codecs.BOM_UTF16_LE + FIXED.encode("utf-16-le")
     bad = process_stdin(tiny_repairer(), b"\x00\x01binary", BatchOptions())
     assert bad.status == "skipped" and bad.error.startswith("-: binary")
+
+
+@pytest.mark.parametrize("bom, codec", [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+], ids=["utf8-bom", "utf16-be", "utf32-le", "utf32-be"])
+def test_a_repaired_file_keeps_its_encoding_and_bom_byte_for_byte(tmp_path, bom, codec):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "spun.txt").write_bytes(bom + SPUN.replace("\n", "\r\n").encode(codec))
+    (tmp_path / "in" / "clean.txt").write_bytes(bom + "Nothing to change here.\n".encode(codec))
+    options = BatchOptions(outdir=tmp_path / "out")
+    outcomes = {o.rel: o for o in run_batch(collect_inputs([str(tmp_path / "in")]), tiny_repairer, options)}
+    assert outcomes["spun.txt"].edits > 0
+    assert (tmp_path / "out" / "spun.txt").read_bytes() == bom + FIXED.replace("\n", "\r\n").encode(codec)
+    assert (tmp_path / "out" / "clean.txt").read_bytes() == (tmp_path / "in" / "clean.txt").read_bytes()
 
 
 def test_bad_line_in_a_streamed_jsonl_fails_that_file_only(tmp_path):
