@@ -11,13 +11,15 @@ with the number of files finished (manifest lines) every ``--every`` seconds.
 
 The series goes into eval/reports/memory.json under ``--label`` (other labels are kept) and is drawn
 in memory.png beside it; a run
-is flat when the workers' RSS after warm-up (the first 10% of files) grows by less than 5%.
+is flat when the median worker RSS of the last fifth of the run after warm-up (the first 10% of
+files) is less than 5% above that of the first fifth (``summarise``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,18 +94,26 @@ def run(folder: Path, out: Path, jobs: int, every: float, extra: list[str]) -> l
 
 
 def summarise(series: list[dict], files: int, jobs: int) -> dict:
-    """Mean worker RSS just after warm-up (10% of files) and at the end, and the growth between."""
-    def worker_mean(sample):
-        values = sample["workers_mb"] if jobs > 1 else [sample["supervisor_mb"]]
-        return sum(values) / len(values) if values else 0.0
+    """Worker RSS after warm-up (10% of files): median and low of the first and the last fifth.
+
+    A worker's RSS swings by up to a gigabyte inside each group of files (the models' working
+    memory for one batch, handed back after it), so single samples say little: growth is read
+    from the median of each fifth, and the lows show whether the floor between groups rises.
+    """
+    def worker_values(sample):
+        return sample["workers_mb"] if jobs > 1 else [sample["supervisor_mb"]]
 
     sampled = [s for s in series if (s["workers_mb"] or jobs == 1) and s["files_done"] > 0]
     warm = [s for s in sampled if s["files_done"] >= files * 0.1] or sampled
-    if not warm:
+    if len(warm) < 5:
         return {}
-    first, last = worker_mean(warm[0]), max(worker_mean(s) for s in warm[-3:])
-    return {"after_warmup_mb": round(first, 1), "end_mb": round(last, 1), "peak_mb": round(max(worker_mean(s) for s in warm), 1),
-            "growth_after_warmup": round(last / first - 1, 4) if first else None}
+    fifth = len(warm) // 5
+    first = [v for s in warm[:fifth] for v in worker_values(s)]
+    last = [v for s in warm[-fifth:] for v in worker_values(s)]
+    return {"after_warmup_mb": round(statistics.median(first), 1), "end_mb": round(statistics.median(last), 1),
+            "low_after_warmup_mb": round(min(first), 1), "low_end_mb": round(min(last), 1),
+            "peak_mb": round(max(v for s in warm for v in worker_values(s)), 1),
+            "growth_after_warmup": round(statistics.median(last) / statistics.median(first) - 1, 4)}
 
 
 def plot(report: dict, path: Path) -> None:

@@ -51,7 +51,7 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
         restorers = shipped_repairer.restorers if config.use_model else []
         gate = shipped_repairer.gate if config.document_gate else None
         return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers,
-                        gate=gate, config=config)
+                        gate=gate, config=config, calibration=shipped_repairer.calibration)
 
     return pipeline
 

@@ -40,6 +40,9 @@ def add_parser(subparsers) -> None:
                         help="stdout: one map line per entry ('old -> new xCOUNT, CONFIDENCE'), or the profile JSON")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold,
                         help="passage score at which a document counts as spun (default %(default)s)")
+    parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence,
+                        help="learn from the edits fix would make at this calibrated confidence; lower it to let "
+                             "the batch's counts decide word swaps no single document is sure of (default %(default)s)")
     add_input_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from repair.io.batch import run_batch, terminate_as_interrupt
     from repair.results import Edit
 
-    factory = factory_from(args, threshold=args.threshold)
+    factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence)
     items = input_items(args, skip=[args.output] if args.output is not None else [])
     options = common_options(args, task="fix", dry_run=True)
     summary, documents = Summary(), []

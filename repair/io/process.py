@@ -8,6 +8,7 @@ in chunks cut at paragraph boundaries. Outputs go to temp files only: the superv
 """
 from __future__ import annotations
 
+import ctypes
 import difflib
 import hashlib
 import shutil
@@ -141,7 +142,21 @@ def process_jobs(repairer: Repairer, jobs: Sequence[Job], options: BatchOptions)
         results = [None] * len(small)
     for (index, job, document, chunk, started), result in zip(small, results):
         outcomes[index] = finish_small(repairer, job, document, chunk, result, options, started)
+    return_freed_memory()
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def return_freed_memory() -> None:
+    """Hand memory that the models freed back to the system (glibc only; elsewhere a no-op).
+
+    Tensors of a different shape for every paragraph leave glibc's heap fragmented, and it keeps
+    the free pieces: without this a default-line-up ``fix`` worker grew from 1.1 to 2.6 GB over
+    140 small files, with under 100 MB of it live Python objects (tracemalloc); with it, 1.1 to
+    1.3 GB, the rest being the bounded memos filling up.
+    """
+    libc = ctypes.CDLL(None)
+    if hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 def finish_small(repairer, job: Job, document: Document, chunk: Chunk, result: ChunkResult | None, options, started) -> FileOutcome:

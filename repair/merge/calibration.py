@@ -9,8 +9,10 @@ adjacent violators, below) and ships them with the threshold it chose as
 model edits differently. The merge stage (``repair.merge.edits.merge_edits``) applies the map
 before it filters by ``min_confidence``, so every threshold downstream reads probabilities.
 
-A source without a map (a user's phrase list, an archive source, the lexicon restorer) keeps its
-confidence unchanged.
+A source without a map (the glossary, titles and acronyms, a user's phrase list, the archive, the
+lexicon restorer; every source of a kind whose file has no maps yet) keeps its confidence
+unchanged, and since that is no probability the pipeline holds it to its own floor
+(``RepairConfig.uncalibrated_min_confidence``), not to the calibrated threshold.
 """
 from __future__ import annotations
 

@@ -41,8 +41,28 @@ def resolve_overlaps(edits: Iterable[Edit]) -> list[Edit]:
     return sorted(keep_non_overlapping(ranked), key=lambda e: e.start)
 
 
-def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0,
-                calibration: EditCalibration | None = None) -> list[Edit]:
+def confident_edits(edits: Iterable[Edit], min_confidence: float, calibration: EditCalibration | None = None,
+                    uncalibrated_min_confidence: float | None = None) -> list[Edit]:
+    """The edits at or above their threshold.
+
+    Args:
+        edits: edits whose confidences are already calibrated where a map exists.
+        min_confidence: the threshold of edits whose source has a calibration map.
+        calibration: tells which sources have a map; None: no source has one.
+        uncalibrated_min_confidence: the threshold of the other sources. A threshold chosen for
+            calibrated probabilities means nothing on a source's own scale (the glossary's
+            match quality, a title's share of the corpus), so those keep the floor their own
+            measurements set. None: ``min_confidence`` for every source.
+    """
+    def threshold(edit: Edit) -> float:
+        calibrated = calibration is not None and edit.source in calibration.maps
+        return min_confidence if calibrated or uncalibrated_min_confidence is None else uncalibrated_min_confidence
+
+    return [edit for edit in edits if edit.confidence >= threshold(edit)]
+
+
+def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0, calibration: EditCalibration | None = None,
+                uncalibrated_min_confidence: float | None = None) -> list[Edit]:
     """Calibrate, filter by confidence, drop no-ops and resolve overlaps; result is sorted by start.
 
     Args:
@@ -50,9 +70,10 @@ def merge_edits(edits: Iterable[Edit], *, min_confidence: float = 0.0,
         min_confidence: edits below it (after calibration) are left out.
         calibration: per-source maps from raw confidence to P(right) (``repair.merge.calibration``);
             None keeps the raw confidences.
+        uncalibrated_min_confidence: the threshold of sources without a map (``confident_edits``).
     """
     calibrated = calibration.apply(edits) if calibration is not None else list(edits)
-    confident = [edit for edit in calibrated if edit.confidence >= min_confidence]
+    confident = confident_edits(calibrated, min_confidence, calibration, uncalibrated_min_confidence)
     return resolve_overlaps(drop_no_ops(confident))
 
 

@@ -19,7 +19,16 @@ class RepairConfig:
             faster on clean text and finds about half as much (models/detector/MODEL_CARD.md).
         restorer: restorer kind, a key of ``repair.restore.registry.RESTORERS``.
         threshold: passage score at or above which a passage counts as spun.
-        min_confidence: edits below this confidence are left out of the repair.
+        min_confidence: edits whose calibrated confidence (``repair.merge.calibration``) is below
+            this are left out of the repair. The default is the threshold that
+            scripts/calibrate_edits.py chose on validation rows no expert has seen: the lowest at
+            which 90% of the edits kept are right, each judged alone
+            (models/restorer/calibration.json; its ``filtered_end_to_end`` shows what every other
+            threshold buys and costs end to end).
+        uncalibrated_min_confidence: the threshold of edits whose source has no calibration map
+            (glossary terms, titles, acronyms, a phrase list, document repeats; every source when
+            the restorer kind ships no calibration). Their confidences are on each source's own
+            scale, not probabilities; 0.5 is the floor the glossary's precision was measured at.
         use_model: False gives glossary-only repair (``unspin fix --no-model``).
         weak_spans: in a spun passage, the restorer also examines the detector's weak spans
             (suspects below its reporting threshold).
@@ -40,7 +49,8 @@ class RepairConfig:
     detector: str = "cascade"
     restorer: str = "seq2seq"
     threshold: float = 0.5
-    min_confidence: float = 0.5
+    min_confidence: float = 0.83
+    uncalibrated_min_confidence: float = 0.5
     use_model: bool = True
     weak_spans: bool = True
     weak_min_confidence: float = 0.8

@@ -16,7 +16,7 @@ from typing import Protocol
 from repair import text as textutil
 from repair.glossary.acronyms import propagate_acronyms
 from repair.merge.calibration import EditCalibration
-from repair.merge.edits import apply_edits, merge_edits, shift_edits
+from repair.merge.edits import apply_edits, confident_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
@@ -223,17 +223,18 @@ class Repairer:
             per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
             edits: list[Edit] = []
             for segment, paragraph_edits in zip(segments, per_paragraph):
-                kept = [e for e in paragraph_edits if e.confidence >= self.config.min_confidence]
-                edits.extend(shift_edits(kept, segment.start))
+                edits.extend(shift_edits(self._confident(paragraph_edits), segment.start))
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             if detection.spun and self.restorers and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
                 repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
                                                     shared=self.profile.entries if self.profile else ()),
-                                      min_confidence=self.config.min_confidence, calibration=self.calibration)
+                                      **self._thresholds())
                 edits = sorted([*edits, *repeats], key=lambda e: e.start)
             if archived is not None:
-                edits = archived.merge(edits, self.config.min_confidence)
+                # Archive edits are filtered by the archive's own threshold (ArchiveRestorer): their
+                # confidence is alignment evidence, not the calibrated probability min_confidence reads.
+                edits = archived.merge(edits)
             results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
                                         substitution_map=substitution_map(edits)))
         return results
@@ -248,7 +249,16 @@ class Repairer:
             for restorer in self.restorers:
                 proposed = restorer.propose(paragraph, open_spans)
                 candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
-        return merge_edits(candidates, min_confidence=self.config.min_confidence, calibration=self.calibration)
+        return merge_edits(candidates, **self._thresholds())
+
+    def _thresholds(self) -> dict:
+        """merge_edits' threshold arguments: calibrated sources read min_confidence, others their floor."""
+        return {"min_confidence": self.config.min_confidence, "calibration": self.calibration,
+                "uncalibrated_min_confidence": self.config.uncalibrated_min_confidence}
+
+    def _confident(self, edits: Sequence[Edit]) -> list[Edit]:
+        """Already-calibrated edits at or above their threshold (acronym repeats join after the merge)."""
+        return confident_edits(edits, self.config.min_confidence, self.calibration, self.config.uncalibrated_min_confidence)
 
     def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
         """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""
