@@ -39,6 +39,9 @@ class RepairConfig:
         repeat_confidence: in a spun document, a substitution-map entry with at least this
             pooled confidence is applied to every repeat of its word (``repair.document.profile``);
             None decides each occurrence alone.
+        pool_candidates: the document's map is pooled from every restorer proposal above the
+            floor, not only from the edits kept at ``min_confidence``: a word restored the same
+            way in several places is decided on all of them together.
         phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
             its hits are repaired in every document and reported by ``detect``; None for none.
 
@@ -56,6 +59,7 @@ class RepairConfig:
     weak_min_confidence: float = 0.8
     document_gate: bool = True
     repeat_confidence: float | None = 0.9
+    pool_candidates: bool = False
     phrases: Path | None = None
 
     def __post_init__(self):

@@ -221,14 +221,14 @@ class Repairer:
             per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r)
                              for s, r in zip(segments, paragraph_reports)]
             per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
-            edits: list[Edit] = []
-            for segment, paragraph_edits in zip(segments, per_paragraph):
-                edits.extend(shift_edits(self._confident(paragraph_edits), segment.start))
+            candidates = [e for segment, found in zip(segments, per_paragraph) for e in shift_edits(found, segment.start)]
+            edits = self._confident(candidates)
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             if detection.spun and self.restorers and self.config.repeat_confidence is not None:
                 # One substitution map per document: a confident decision reaches every repeat.
+                evidence = candidates if self.config.pool_candidates else None
                 repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
-                                                    shared=self.profile.entries if self.profile else ()),
+                                                        shared=self.profile.entries if self.profile else (), evidence=evidence),
                                       **self._thresholds())
                 edits = sorted([*edits, *repeats], key=lambda e: e.start)
             if archived is not None:
@@ -240,7 +240,8 @@ class Repairer:
         return results
 
     def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
-        """Edits for one paragraph, offsets into the paragraph."""
+        """Candidate edits for one paragraph above the floor (offsets into the paragraph): the
+        document keeps those at their threshold (``_confident``) and pools them all by word."""
         term_edits = self.glossary.find(paragraph)
         candidates = list(term_edits)
         suspects = sorted([*report.spans, *(report.weak_spans if self.config.weak_spans else ())], key=lambda s: s.start)
@@ -249,7 +250,8 @@ class Repairer:
             for restorer in self.restorers:
                 proposed = restorer.propose(paragraph, open_spans)
                 candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
-        return merge_edits(candidates, **self._thresholds())
+        floor = min(self.config.min_confidence, self.config.uncalibrated_min_confidence)
+        return merge_edits(candidates, min_confidence=floor, calibration=self.calibration, uncalibrated_min_confidence=floor)
 
     def _thresholds(self) -> dict:
         """merge_edits' threshold arguments: calibrated sources read min_confidence, others their floor."""
