@@ -242,7 +242,8 @@ def calibrate(repairer: Repairer, rows: list[dict], options: argparse.Namespace)
 
 
 def suite_lineups(options: argparse.Namespace, calibration: EditCalibration, repairer: Repairer) -> dict:
-    """The committed suite, end to end: calibrated line-up vs today's (and today's default kind)."""
+    """The committed suite, end to end: the calibrated line-up against raw confidences at 0.5, and,
+    for another kind, the default kind both ways."""
     from repair.evaluate.systems import DoNothing
 
     lines = suite_path("synthetic").read_text(encoding="utf-8").splitlines()
@@ -252,6 +253,7 @@ def suite_lineups(options: argparse.Namespace, calibration: EditCalibration, rep
     if options.restorer != RepairConfig.restorer:
         default = Repairer.load(config=RepairConfig())
         systems[f"{RepairConfig.restorer} raw {TODAY}"] = RepairerSystem(line_up(default, None, TODAY))
+        systems[f"{RepairConfig.restorer} calibrated (the default)"] = RepairerSystem(default)
     systems[DO_NOTHING] = DoNothing()
     tick = time.perf_counter()
     report = run_harness(pairs, systems, bootstrap=options.bootstrap)

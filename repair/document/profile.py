@@ -79,7 +79,7 @@ def consistent_entries(entries: Sequence[MapEntry], min_confidence: float) -> li
 
 
 def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float,
-                      shared: Sequence[MapEntry] = (), evidence: Sequence[Edit] | None = None) -> list[Edit]:
+                      shared: Sequence[MapEntry] = ()) -> list[Edit]:
     """Edits for the unedited repeats of each confident map entry (source ``document``).
 
     Args:
@@ -88,18 +88,13 @@ def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float,
         min_confidence: pooled confidence a map entry needs before it is applied everywhere.
         shared: a batch profile's entries (``SpinnerProfile.entries``), pooled with the
             document's own decisions.
-        evidence: the restorers' proposals the map is pooled from (default: ``edits``). The
-            pipeline passes its candidates above the floor, so that a word the restorers
-            restore the same way in several places is decided on all of them together even when
-            no single place is sure enough alone.
 
     Returns:
         New edits only, sorted by start; none overlaps an existing edit.
     """
     added: list[Edit] = []
     taken = sorted(edits, key=lambda e: e.start)
-    pooled_from = edits if evidence is None else evidence
-    decisions = combine_maps(substitution_map([e for e in pooled_from if e.source in REPEAT_SOURCES]), shared)
+    decisions = combine_maps(substitution_map([e for e in edits if e.source in REPEAT_SOURCES]), shared)
     for entry in consistent_entries(decisions, min_confidence):
         pattern = re.compile(rf"(?<![\w'’-]){re.escape(entry.old)}(?![\w'’-])", re.IGNORECASE)
         for match in pattern.finditer(text):

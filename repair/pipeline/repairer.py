@@ -225,10 +225,11 @@ class Repairer:
             edits = self._confident(candidates)
             detection = combine_reports(paragraph_reports, segments, self.config.threshold)
             if detection.spun and self.restorers and self.config.repeat_confidence is not None:
-                # One substitution map per document: a confident decision reaches every repeat.
-                evidence = candidates if self.config.pool_candidates else None
+                # One substitution map per document: a confident decision reaches every repeat. It
+                # is pooled from the kept edits only: pooling the candidates below the threshold
+                # too spread the model's mistakes as well (scripts/tune_document_pooling.py).
                 repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
-                                                        shared=self.profile.entries if self.profile else (), evidence=evidence),
+                                                        shared=self.profile.entries if self.profile else ()),
                                       **self._thresholds())
                 edits = sorted([*edits, *repeats], key=lambda e: e.start)
             if archived is not None:
