@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     lineups = {f"repeat {repeat}": repairer.with_config(repeat_confidence=repeat) for repeat in args.repeat}
     lineups["no repeats"] = repairer.with_config(repeat_confidence=None)
     report = {"articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": sum(map(count_words, spun)),
-              "min_confidence": repairer.config.min_confidence,
+              "min_confidence": repairer.min_confidence,
               "default_repeat_confidence": repairer.config.repeat_confidence, "lineups": {}}
     for name, lineup in lineups.items():
         tick = time.perf_counter()

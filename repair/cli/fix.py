@@ -63,7 +63,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
     parser.add_argument("--no-weak-spans", action="store_true",
                         help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
-    parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop model edits whose calibrated confidence (the chance they are right) is below this; the default was chosen for 90%% of edits right; lower it for more repairs and more mistakes (default %(default)s)")
+    parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop model edits whose calibrated confidence (the chance they are right) is below this; default: the restorer kind's calibrated threshold, chosen for 90%% of edits right (0.83 for seq2seq); lower it for more repairs and more mistakes")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
     parser.add_argument("--index", type=Path, default=None, metavar="INDEX", help="archive index ('unspin index'): restore from the source wherever one is found")
     parser.add_argument("--profile", type=Path, default=None, metavar="PROFILE",

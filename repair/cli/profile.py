@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
                         help="passage score at which a document counts as spun (default %(default)s)")
     parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence,
                         help="learn from the edits fix would make at this calibrated confidence; lower it to let "
-                             "the batch's counts decide word swaps no single document is sure of (default %(default)s)")
+                             "the batch's counts decide word swaps no single document is sure of (default: the kind's calibrated threshold)")
     add_input_arguments(parser)
     parser.set_defaults(run=run)
 

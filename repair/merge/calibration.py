@@ -126,7 +126,7 @@ class EditCalibration:
     Attributes:
         maps: edit source -> its map; sources without one keep their confidence.
         min_confidence: the threshold chosen on the validation rows for edit precision >= the
-            target (``RepairConfig.min_confidence`` of the default kind equals it).
+            target; a pipeline whose ``RepairConfig.min_confidence`` is None uses it.
         meta: how it was made (rows, seeds, measured precision...), for people only.
     """
 

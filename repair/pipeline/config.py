@@ -20,11 +20,12 @@ class RepairConfig:
         restorer: restorer kind, a key of ``repair.restore.registry.RESTORERS``.
         threshold: passage score at or above which a passage counts as spun.
         min_confidence: edits whose calibrated confidence (``repair.merge.calibration``) is below
-            this are left out of the repair. The default is the threshold that
-            scripts/calibrate_edits.py chose on validation rows no expert has seen: the lowest at
-            which 90% of the edits kept are right, each judged alone
-            (models/restorer/calibration.json; its ``filtered_end_to_end`` shows what every other
-            threshold buys and costs end to end).
+            this are left out of the repair. None (the default): the threshold shipped with the
+            restorer kind's calibration (``models/restorer/calibration*.json``), which
+            scripts/calibrate_edits.py chose on validation rows no expert has seen as the lowest
+            at which 90% of the edits kept are right, each judged alone (0.83 for ``seq2seq``;
+            the file's ``filtered_end_to_end`` shows what every other threshold buys and costs).
+            Without a calibration, ``uncalibrated_min_confidence``.
         uncalibrated_min_confidence: the threshold of edits whose source has no calibration map
             (glossary terms, titles, acronyms, a phrase list, document repeats; every source when
             the restorer kind ships no calibration). Their confidences are on each source's own
@@ -51,7 +52,7 @@ class RepairConfig:
     detector: str = "cascade"
     restorer: str = "seq2seq"
     threshold: float = 0.5
-    min_confidence: float = 0.83
+    min_confidence: float | None = None
     uncalibrated_min_confidence: float = 0.5
     use_model: bool = True
     weak_spans: bool = True

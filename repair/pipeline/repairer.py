@@ -79,6 +79,13 @@ def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
     return [s for s in spans if not any(textutil.overlaps(s.start, s.end, e.start, e.end) for e in edits)]
 
 
+def resolved_min_confidence(config: RepairConfig, calibration: EditCalibration | None) -> float:
+    """The edit threshold a pipeline uses: the config's when set, else its calibration's choice."""
+    if config.min_confidence is not None:
+        return config.min_confidence
+    return calibration.min_confidence if calibration is not None else config.uncalibrated_min_confidence
+
+
 class Repairer:
     """Detects and repairs spun or garbled text with the shipped (or given) components."""
 
@@ -104,6 +111,8 @@ class Repairer:
         self.gate = gate
         self.phrases = phrases
         self.config = config
+        # The edit threshold: the config's, or the one chosen with this kind's calibration.
+        self.min_confidence = resolved_min_confidence(config, calibration)
 
     @classmethod
     def load(cls, models: Path | None = None, *, config: RepairConfig = RepairConfig(), index: Path | None = None,
@@ -251,17 +260,17 @@ class Repairer:
             for restorer in self.restorers:
                 proposed = restorer.propose(paragraph, open_spans)
                 candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
-        floor = min(self.config.min_confidence, self.config.uncalibrated_min_confidence)
+        floor = min(self.min_confidence, self.config.uncalibrated_min_confidence)
         return merge_edits(candidates, min_confidence=floor, calibration=self.calibration, uncalibrated_min_confidence=floor)
 
     def _thresholds(self) -> dict:
         """merge_edits' threshold arguments: calibrated sources read min_confidence, others their floor."""
-        return {"min_confidence": self.config.min_confidence, "calibration": self.calibration,
+        return {"min_confidence": self.min_confidence, "calibration": self.calibration,
                 "uncalibrated_min_confidence": self.config.uncalibrated_min_confidence}
 
     def _confident(self, edits: Sequence[Edit]) -> list[Edit]:
         """Already-calibrated edits at or above their threshold (acronym repeats join after the merge)."""
-        return confident_edits(edits, self.config.min_confidence, self.calibration, self.config.uncalibrated_min_confidence)
+        return confident_edits(edits, self.min_confidence, self.calibration, self.config.uncalibrated_min_confidence)
 
     def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
         """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""

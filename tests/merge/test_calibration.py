@@ -8,6 +8,7 @@ from repair.merge.calibration import (CALIBRATION_FILES, CalibrationError, EditC
 from repair.merge.edits import merge_edits
 from repair.paths import models_dir
 from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import resolved_min_confidence
 from repair.results import Edit
 
 
@@ -41,8 +42,15 @@ def test_shipped_calibration_loads(kind):
     assert 0.0 <= calibration.min_confidence <= 1.0
 
 
-def test_default_threshold_is_the_shipped_one():
-    assert RepairConfig().min_confidence == load_calibration(models_dir() / "restorer", RepairConfig.restorer).min_confidence
+def test_default_threshold_is_the_shipped_one(shipped_repairer):
+    shipped = load_calibration(models_dir() / "restorer", RepairConfig.restorer).min_confidence
+    assert RepairConfig().min_confidence is None and shipped_repairer.min_confidence == shipped
+    assert shipped_repairer.with_config(min_confidence=0.6).min_confidence == 0.6
+
+
+def test_without_a_calibration_the_threshold_is_the_floor():
+    assert resolved_min_confidence(RepairConfig(), None) == RepairConfig.uncalibrated_min_confidence
+    assert resolved_min_confidence(RepairConfig(), EditCalibration({}, 0.7)) == 0.7
 
 
 @pytest.mark.parametrize("content", ["{", json.dumps({"format": "other"}),

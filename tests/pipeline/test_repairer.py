@@ -111,7 +111,7 @@ def test_repairer_load_repairs_with_the_shipped_defaults(shipped_repairer):
     # Precision first: only the edits calibrated at >= 0.83 (right 9 times in 10 on validation).
     assert [(e.old, e.new, e.source) for e in result.edits] == [
         ("in opposition to", "against", "model"), ("will probably be", "will be", "model"), ("subsequent", "next", "model")]
-    assert all(e.confidence >= RepairConfig.min_confidence for e in result.edits)
+    assert repairer.min_confidence == 0.83 and all(e.confidence >= 0.83 for e in result.edits)
     assert result.text == (SPUN.replace("in opposition to", "against").replace("will probably be", "will be")
                            .replace("subsequent", "next"))
     # A lower threshold buys more repairs (and more wrong ones): the words of the README's example.
