@@ -250,8 +250,8 @@ class Repairer:
         return results
 
     def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
-        """Candidate edits for one paragraph above the floor (offsets into the paragraph): the
-        document keeps those at their threshold (``_confident``) and pools them all by word."""
+        """Candidate edits for one paragraph above the floor (offsets into the paragraph); the
+        document keeps those at their threshold (``_confident``)."""
         term_edits = self.glossary.find(paragraph)
         candidates = list(term_edits)
         suspects = sorted([*report.spans, *(report.weak_spans if self.config.weak_spans else ())], key=lambda s: s.start)
