@@ -61,3 +61,17 @@ def test_broken_calibration_file_fails(tmp_path, content):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CalibrationError):
         EditCalibration.load(path)
+
+
+def test_sources_without_a_map_keep_their_own_floor():
+    # The glossary's 0.6 is on its own scale: the calibrated threshold does not apply to it.
+    calibration = EditCalibration({"model": IsotonicMap((0.0, 1.0), (0.0, 1.0))}, 0.83)
+    model_sure = Edit(0, 3, "big", "large", "model", 0.9)
+    model_unsure = Edit(4, 7, "dog", "hound", "model", 0.8)
+    glossary = Edit(8, 11, "CSO", "CSTO", "glossary", 0.6)
+    glossary_weak = Edit(12, 15, "CTO", "CSTO", "glossary", 0.4)
+    kept = merge_edits([model_sure, model_unsure, glossary, glossary_weak], min_confidence=0.83,
+                       calibration=calibration, uncalibrated_min_confidence=0.5)
+    assert kept == [model_sure, glossary]
+    # Without a floor every source reads the one threshold, as before calibration existed.
+    assert merge_edits([model_sure, glossary], min_confidence=0.83, calibration=calibration) == [model_sure]
