@@ -110,8 +110,8 @@ class KeptEdits:
     """A pipeline's outputs at a higher threshold, without running it again: its edits at threshold 0
     (with the calibration applied) filtered by confidence and applied to the source.
 
-    Close to, not the same as, a run at that threshold: a document's repeats and the archive also
-    read the threshold. The chosen threshold is confirmed by a real run.
+    Close to, not the same as, a run at that threshold: a document's repeats are pooled from the
+    edits kept at the threshold. The chosen threshold is confirmed by a real run.
     """
 
     def __init__(self, results_by_id: dict[str, RepairResult], threshold: float, calibration: EditCalibration | None,

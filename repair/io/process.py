@@ -155,7 +155,10 @@ def return_freed_memory() -> None:
     Python objects (tracemalloc); with it, from 880 to 1,461 MB over 280, the rest being the
     bounded memos filling up.
     """
-    libc = ctypes.CDLL(None)
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # Windows has no "this process" handle to open
+        return
     if hasattr(libc, "malloc_trim"):
         libc.malloc_trim(0)
 
