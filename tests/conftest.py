@@ -50,8 +50,9 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
             detectors[config.detector] = load_detector(config.detector, shipped_resources)
         restorers = shipped_repairer.restorers if config.use_model else []
         gate = shipped_repairer.gate if config.document_gate else None
+        decider = shipped_repairer.decider if config.map_decisions else None
         return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers,
-                        gate=gate, config=config, calibration=shipped_repairer.calibration)
+                        gate=gate, config=config, calibration=shipped_repairer.calibration, decider=decider)
 
     return pipeline
 

@@ -15,15 +15,14 @@ document's own evidence (``unspin fix DIR --profile profile.json``).
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from repair.document.apply import apply_map
 from repair.errors import InputError
 from repair.results import Edit, MapEntry
-from repair.text import match_case, overlaps
 
 # Sources whose edits describe the spinner's map (titles and acronyms are term repairs, not swaps).
 MAP_SOURCES = frozenset({"model", "lexicon", "glossary", "document"})
@@ -92,17 +91,9 @@ def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float,
     Returns:
         New edits only, sorted by start; none overlaps an existing edit.
     """
-    added: list[Edit] = []
-    taken = sorted(edits, key=lambda e: e.start)
     decisions = combine_maps(substitution_map([e for e in edits if e.source in REPEAT_SOURCES]), shared)
-    for entry in consistent_entries(decisions, min_confidence):
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(entry.old)}(?![\w'’-])", re.IGNORECASE)
-        for match in pattern.finditer(text):
-            if any(overlaps(match.start(), match.end(), e.start, e.end) for e in [*taken, *added]):
-                continue
-            new = match_case(match.group(), entry.new)
-            added.append(Edit(match.start(), match.end(), match.group(), new, "document", entry.confidence))
-    return sorted(added, key=lambda e: e.start)
+    return apply_map(text, consistent_entries(decisions, min_confidence), edits)
+
 
 
 

@@ -42,6 +42,10 @@ class RepairConfig:
             None decides each occurrence alone. 0.95 in effect asks for two kept edits that
             agree: on whole validation articles its repeats were right 99% of the time, against
             87% at 0.9 (``scripts/tune_document_pooling.py``).
+        map_decisions: in a spun document, the restorer's proposals below the edit threshold are
+            weighed per word type together with the document's word counts (``repair.document.decide``):
+            an entry the fitted decider finds likely enough is applied to every occurrence of its
+            word. False decides each occurrence alone (plus ``repeat_confidence``).
         phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
             its hits are repaired in every document and reported by ``detect``; None for none.
 
@@ -59,6 +63,7 @@ class RepairConfig:
     weak_min_confidence: float = 0.8
     document_gate: bool = True
     repeat_confidence: float | None = 0.95
+    map_decisions: bool = True
     phrases: Path | None = None
 
     def __post_init__(self):

@@ -19,6 +19,7 @@ from repair.merge.calibration import EditCalibration
 from repair.merge.edits import apply_edits, confident_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
+from repair.document.decide import MapDecider
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
@@ -101,7 +102,9 @@ class Repairer:
         archive: ArchiveRestorer | None = None,
         calibration: EditCalibration | None = None,
         profile: SpinnerProfile | None = None,
+        decider: MapDecider | None = None,
     ):
+        self.decider = decider  # decides a spun document's map from its proposals and word counts
         self.profile = profile  # a batch's substitution map (``unspin profile``), pooled with each document's
         self.calibration = calibration  # raw confidence -> P(right) per source, applied at the merge
         self.archive = archive  # restores from a text's source first, where one is found
@@ -157,8 +160,10 @@ class Repairer:
         archive = ArchiveRestorer.load(index) if index is not None else None
         spinner_profile = SpinnerProfile.load(profile) if profile is not None else None
         calibration = load_calibration(resources.root / "restorer", config.restorer)
+        decider = (MapDecider.from_pretrained(resources.root / "document", resources.ngram, config.restorer)
+                   if config.map_decisions else None)
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
-                   config=config, archive=archive, calibration=calibration, profile=spinner_profile)
+                   config=config, archive=archive, calibration=calibration, profile=spinner_profile, decider=decider)
 
     def with_config(self, **changes) -> "Repairer":
         """The same components with other settings (threshold, min_confidence, use_model, ...).
@@ -166,7 +171,7 @@ class Repairer:
         Raises:
             ValueError: a change needs other components (detector or restorer kind, phrase list):
                 load a new pipeline with ``Repairer.load`` instead. A pipeline built without a
-                gate stays without one.
+                gate (or map decider) stays without one.
         """
         config = replace(self.config, **changes)
         needs_loading = [k for k in ("detector", "restorer", "phrases") if getattr(config, k) != getattr(self.config, k)]
@@ -174,15 +179,16 @@ class Repairer:
             raise ValueError(f"with_config cannot change {needs_loading}: use Repairer.load(config=...)")
         restorers = self.restorers if config.use_model else []
         gate = self.gate if config.document_gate else None
+        decider = self.decider if config.map_decisions else None
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=restorers, gate=gate,
                         phrases=self.phrases, config=config, archive=self.archive, calibration=self.calibration,
-                        profile=self.profile)
+                        profile=self.profile, decider=decider)
 
     def with_profile(self, profile: SpinnerProfile | None) -> "Repairer":
         """The same pipeline with a batch's spinner profile (None: each document alone)."""
         return Repairer(detector=self.detector, glossary=self.glossary, restorers=self.restorers, gate=self.gate,
                         phrases=self.phrases, config=self.config, archive=self.archive, calibration=self.calibration,
-                        profile=profile)
+                        profile=profile, decider=self.decider)
 
     def detect(self, text: str) -> DetectionReport:
         """Passage score in [0, 1] and suspicious spans, offsets into ``text``."""
@@ -223,31 +229,47 @@ class Repairer:
         """Repair several texts, batching all their paragraphs through the detector at once."""
         segments_per_text = [textutil.paragraphs(t) for t in texts]
         reports_per_text = self.detect_paragraphs(texts, segments_per_text)
-        results = []
-        for text, segments, paragraph_reports in zip(texts, segments_per_text, reports_per_text):
-            archived = self.archive.repair(text) if self.archive is not None else None
-            # Where the archive found a paragraph's source, the source decides: no model edits there.
-            per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r)
-                             for s, r in zip(segments, paragraph_reports)]
-            per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
-            candidates = [e for segment, found in zip(segments, per_paragraph) for e in shift_edits(found, segment.start)]
-            edits = self._confident(candidates)
-            detection = combine_reports(paragraph_reports, segments, self.config.threshold)
-            if detection.spun and self.restorers and self.config.repeat_confidence is not None:
-                # One substitution map per document: a confident decision reaches every repeat. It
-                # is pooled from the kept edits only: pooling the candidates below the threshold
-                # too spread the model's mistakes as well (scripts/tune_document_pooling.py).
-                repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
-                                                        shared=self.profile.entries if self.profile else ()),
-                                      **self._thresholds())
-                edits = sorted([*edits, *repeats], key=lambda e: e.start)
-            if archived is not None:
-                # Archive edits are filtered by the archive's own threshold (ArchiveRestorer): their
-                # confidence is alignment evidence, not the calibrated probability min_confidence reads.
-                edits = archived.merge(edits)
-            results.append(RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
-                                        substitution_map=substitution_map(edits)))
-        return results
+        return [self.repair_document(text, segments, reports)
+                for text, segments, reports in zip(texts, segments_per_text, reports_per_text)]
+
+    def repair_document(self, text: str, segments: Sequence[textutil.Segment],
+                        paragraph_reports: Sequence[DetectionReport]) -> RepairResult:
+        """Repair one text whose paragraphs the detector has read (``detect_paragraphs``)."""
+        archived = self.archive.repair(text) if self.archive is not None else None
+        candidates = self.document_candidates(text, segments, paragraph_reports, archived)
+        edits = self._confident(candidates)
+        detection = combine_reports(paragraph_reports, segments, self.config.threshold)
+        if detection.spun and self.restorers and self.config.repeat_confidence is not None:
+            # One substitution map per document: a confident decision reaches every repeat. It
+            # is pooled from the kept edits only: pooling the candidates below the threshold
+            # too spread the model's mistakes as well (scripts/tune_document_pooling.py).
+            repeats = merge_edits(extend_to_repeats(text, edits, self.config.repeat_confidence,
+                                                    shared=self.profile.entries if self.profile else ()),
+                                  **self._thresholds())
+            edits = sorted([*edits, *repeats], key=lambda e: e.start)
+        if detection.spun and self.restorers and self.decider is not None:
+            # The candidates below the threshold, weighed with the document's word counts (which
+            # the model's repeated mistakes do not share), decide the rest of the map.
+            decided = self.decider.edits(text, candidates, edits)
+            edits = sorted([*edits, *decided], key=lambda e: e.start)
+        if archived is not None:
+            # Archive edits are filtered by the archive's own threshold (ArchiveRestorer): their
+            # confidence is alignment evidence, not the calibrated probability min_confidence reads.
+            edits = archived.merge(edits)
+        return RepairResult(text=apply_edits(text, edits), edits=tuple(edits), detection=detection,
+                            substitution_map=substitution_map(edits))
+
+    def document_candidates(self, text: str, segments: Sequence[textutil.Segment],
+                            paragraph_reports: Sequence[DetectionReport], archived=None) -> list[Edit]:
+        """Every paragraph's candidate edits above the floor, calibrated, offsets into ``text``.
+
+        Where the archive found a paragraph's source (``archived``), the source decides: no
+        model edits there.
+        """
+        per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r)
+                         for s, r in zip(segments, paragraph_reports)]
+        per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
+        return [e for segment, found in zip(segments, per_paragraph) for e in shift_edits(found, segment.start)]
 
     def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
         """Candidate edits for one paragraph above the floor (offsets into the paragraph); the

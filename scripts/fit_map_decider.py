@@ -1,0 +1,182 @@
+"""Fit the document map decider (``repair.document.decide``) on whole validation articles.
+
+    python scripts/fit_map_decider.py [--kind seq2seq] [--seeds 6] [--rate 0.3] [--target 0.9]
+
+Articles: the validation split among the n-gram hold-out articles (the rows
+``scripts/calibrate_edits.py`` fits the edit calibration on; nothing from the test split), each
+spun with ``--seeds`` one-map spinners. For every spun article the shipped pipeline (without a
+decider) proposes its candidates and keeps its edits; every map entry it proposed becomes a row:
+its features, and each occurrence it would add judged alone against the clean article. Rows
+are cross-fitted by article (5 folds) to choose the lowest threshold at which the added
+occurrences are right at least ``--target`` of the time; the final model is fitted on all rows
+and written to ``models/document/`` with that curve. Fixed seeds; it prints its data and time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from repair import text as textutil  # noqa: E402
+from repair.document.decide import (DECIDER_FILES, FEATURES, EntryFeatures, MapDecider, MapDeciderConfig,  # noqa: E402
+                                    choose_entries, context_preference, entry_features)
+from repair.document.apply import apply_map  # noqa: E402
+from repair.evaluate.collect import judge_edits  # noqa: E402
+from repair.paths import models_dir  # noqa: E402
+from repair.pipeline.config import RepairConfig  # noqa: E402
+from repair.pipeline.repairer import Repairer  # noqa: E402
+from repair.results import MapEntry  # noqa: E402
+from repair.resources.ngram import NgramModel  # noqa: E402
+from repair.resources.thesaurus import Thesaurus  # noqa: E402
+from repair.synth.spin import SpinConfig, Spinner  # noqa: E402
+from repair.train.map_decider import fit_logistic, group_folds, lowest_threshold, predict  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tune_document_pooling import validation_articles  # noqa: E402
+
+GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]
+
+
+def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], seeds: int, rate: float) -> list[dict]:
+    """One row per proposed map entry per spun article the pipeline (without a decider) calls spun."""
+    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", rate=rate, one_map=True))
+    rows = []
+    for seed in range(1, seeds + 1):
+        tick = time.perf_counter()
+        for article, clean in enumerate(articles):
+            spun = spinner.spin(clean, seed=seed).spun
+            segments = textutil.paragraphs(spun)
+            reports = repairer.detect_paragraphs([spun], [segments])[0]
+            candidates = repairer.document_candidates(spun, segments, reports)
+            result = repairer.repair_document(spun, segments, reports)
+            if not result.detection.spun:
+                continue
+            for entry in entry_features(spun, candidates, ngram):
+                added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], result.edits)
+                if added:
+                    preferences = [context_preference(ngram, spun, e.start, e.end, e.new) for e in added]
+                    rows.append({"article": article, "seed": seed, "old": entry.old, "new": entry.new,
+                                 "occurrences": entry.occurrences, "values": list(entry.values),
+                                 "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
+        print(f"  map {seed}: {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
+    return rows
+
+
+def kept_occurrences(row: dict, min_preference: float | None) -> list[bool]:
+    """Verdicts of the occurrences a row's entry adds where the context allows it."""
+    return [bool(right) for preference, right in row["added"] if min_preference is None or preference >= min_preference]
+
+
+def curve(rows: list[dict], probabilities: np.ndarray, min_preference: float | None) -> list[dict]:
+    """Added occurrences and their share right at each threshold, choosing entries as the pipeline does."""
+    documents: dict[tuple[int, int], list[tuple[float, dict]]] = {}
+    for row, probability in zip(rows, probabilities):
+        documents.setdefault((row["article"], row["seed"]), []).append((float(probability), row))
+    points = []
+    for threshold in GRID:
+        verdicts: list[bool] = []
+        for scored in documents.values():
+            by_pair = {(r["old"], r["new"]): r for _, r in scored}
+            features = [(p, EntryFeatures(r["old"], r["new"], r["occurrences"], tuple(r["values"]))) for p, r in scored]
+            for entry in choose_entries(features, threshold):
+                verdicts += kept_occurrences(by_pair[(entry.old, entry.new)], min_preference)
+        points.append({"threshold": threshold, "added": len(verdicts),
+                       "right": round(sum(verdicts) / len(verdicts), 4) if verdicts else None})
+    return points
+
+
+def training_arrays(rows: list[dict], min_preference: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels (share of the kept added occurrences right) and weights (how many)."""
+    kept = [kept_occurrences(r, min_preference) for r in rows]
+    values = np.array([r["values"] for r in rows], dtype=np.float64)
+    labels = np.array([sum(k) / len(k) if k else 0.0 for k in kept])
+    weights = np.array([len(k) for k in kept], dtype=np.float64)
+    return values, labels, weights
+
+
+def cross_fit(rows: list[dict], min_preference: float | None, l2: float) -> list[dict]:
+    """The threshold curve with every article judged by a model fitted without it (5 folds)."""
+    values, labels, weights = training_arrays(rows, min_preference)
+    folds = group_folds([r["article"] for r in rows], 5)
+    held_out = np.zeros(len(rows))
+    for fold in range(5):
+        train = (folds != fold) & (weights > 0)
+        held_out[folds == fold] = predict(values[folds == fold], fit_logistic(values[train], labels[train], weights[train], l2))
+    return curve(rows, held_out, min_preference)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kind", default="seq2seq", choices=sorted(DECIDER_FILES),
+                        help="restorer kind whose calibrated proposals it reads")
+    parser.add_argument("--seeds", type=int, default=6, help="one-map spinners per article (seeds 1..N)")
+    parser.add_argument("--rate", type=float, default=0.3)
+    parser.add_argument("--min-words", type=int, default=150)
+    parser.add_argument("--target", type=float, default=0.9, help="share of added occurrences that must be right")
+    parser.add_argument("--min-added", type=int, default=30, help="thresholds adding fewer occurrences are not judged")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--min-preference", type=lambda v: None if v == "none" else float(v), nargs="+",
+                        default=[None, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                        help="context filters to compare (nats; 'none' for no filter); the best is kept")
+    parser.add_argument("--rows", type=Path, default=None, help="reuse (or write) the collected rows here")
+    parser.add_argument("--out", type=Path, default=None, help="models folder's document/ (default: the shipped one)")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    if args.rows and args.rows.is_file():
+        rows = json.loads(args.rows.read_text(encoding="utf-8"))
+    else:
+        articles = validation_articles(args.min_words)
+        print(f"data: {len(articles)} validation articles x {args.seeds} one-map spins at rate {args.rate}; "
+              f"budget: about 75 s of 2 CPU cores per map", file=sys.stderr)
+        repairer = Repairer.load(config=RepairConfig(restorer=args.kind, map_decisions=False))
+        rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, args.seeds, args.rate)
+        if args.rows:
+            args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
+    occurrences = [right for r in rows for _, right in r["added"]]
+    print(f"rows: {len(rows)} entries, {len(occurrences)} occurrences they would add, "
+          f"{sum(occurrences) / max(len(occurrences), 1):.3f} right", file=sys.stderr)
+
+    # For each context filter, the lowest threshold that meets the target; keep the filter whose
+    # threshold restores the most occurrences right.
+    choices = {}
+    for margin in args.min_preference:
+        points = cross_fit(rows, margin, args.l2)
+        threshold = lowest_threshold(points, args.target, args.min_added)
+        chosen = next((p for p in points if p["threshold"] == threshold), None)
+        choices[margin] = {"threshold": threshold, "restored_right": round(chosen["added"] * chosen["right"], 1) if chosen else 0.0,
+                           "curve": points}
+        print(f"min_preference {margin}: threshold {threshold}, {choices[margin]['restored_right']} right added", file=sys.stderr)
+        for point in points:
+            print(f"  threshold {point['threshold']:.2f}: adds {point['added']}, right {point['right']}", file=sys.stderr)
+    margin = max(choices, key=lambda m: choices[m]["restored_right"])
+    threshold = choices[margin]["threshold"]
+    if threshold is None:
+        threshold = 1.0  # no threshold reaches the target: the decider adds nothing
+    values, labels, weights = training_arrays(rows, margin)
+    fitted = fit_logistic(values[weights > 0], labels[weights > 0], weights[weights > 0], args.l2)
+    print(f"chosen: min_preference {margin}, threshold {threshold} (target {args.target}); "
+          f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    config = MapDeciderConfig(
+        features=FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
+        mean=tuple(round(float(m), 6) for m in fitted[2]), scale=tuple(round(float(s), 6) for s in fitted[3]),
+        bias=round(fitted[1], 6), threshold=threshold, min_preference=margin,
+        meta={"kind": args.kind, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rate": args.rate,
+              "entries": len(rows), "occurrences": len(occurrences), "target": args.target, "l2": args.l2,
+              "cross_fitted_curve": choices[margin]["curve"],
+              "other_min_preferences": {str(m): {k: c[k] for k in ("threshold", "restored_right")} for m, c in choices.items()},
+              "script": "scripts/fit_map_decider.py"})
+    path = MapDecider(config, ngram=None).save_pretrained(args.out or models_dir() / "document", args.kind)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

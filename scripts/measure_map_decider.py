@@ -1,0 +1,75 @@
+"""Does the document map decider help? Whole test articles, with and without it, in one run (issue 14).
+
+    python scripts/measure_map_decider.py [--articles 40] [--seeds 2] [--out eval/reports/map_decider.json]
+
+Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
+decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
+``--seeds`` one-map spinners. Line-ups, on the same spun articles: the shipped pipeline with
+``map_decisions`` off (each occurrence alone, plus repeats of kept edits) and on (the default).
+Every edit is also judged alone against the clean article, per source; the clean originals are
+repaired by both line-ups to count what the decider damages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from repair.paths import models_dir  # noqa: E402
+from repair.pipeline.repairer import Repairer  # noqa: E402
+from repair.resources.thesaurus import Thesaurus  # noqa: E402
+from repair.synth.spin import SpinConfig, Spinner  # noqa: E402
+from repair.text import count_words  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure_profile import read_articles, scores  # noqa: E402
+from tune_document_pooling import judged  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=40)
+    parser.add_argument("--seeds", type=int, default=2, help="one-map spinners per article (seeds 1..N)")
+    parser.add_argument("--rate", type=float, default=0.3, help="spinner rate (preset 'broad')")
+    parser.add_argument("--min-words", type=int, default=150)
+    parser.add_argument("--out", type=Path, default=None, help="JSON report")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    articles = read_articles(args.articles, args.min_words)
+    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", rate=args.rate, one_map=True))
+    clean = [text for _ in range(args.seeds) for text in articles]
+    spun = [spinner.spin(text, seed=seed).spun for seed in range(1, args.seeds + 1) for text in articles]
+    words = sum(map(count_words, spun))
+    print(f"data: {len(articles)} test articles x {args.seeds} maps, {words} words, rate {args.rate}", file=sys.stderr)
+
+    repairer = Repairer.load()
+    lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on (default)": repairer}
+    report = {"articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
+              "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
+    for name, lineup in lineups.items():
+        tick = time.perf_counter()
+        results = lineup.repair_batch(spun)
+        on_clean = lineup.repair_batch(articles)
+        entries = [str(e) for r in results for e in r.substitution_map if any(
+            x.source == "document" and x.old.lower() == e.old for x in r.edits)]
+        report["lineups"][name] = {**scores(spun, [r.text for r in results], clean), **judged(spun, clean, results),
+                                   "clean_words_changed": sum(len(r.edits) for r in on_clean),
+                                   "document_entries": entries[:40],
+                                   "seconds": round(time.perf_counter() - tick, 1)}
+        print(name, json.dumps({k: v for k, v in report["lineups"][name].items() if k != "document_entries"}),
+              file=sys.stderr)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

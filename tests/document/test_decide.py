@@ -1,0 +1,102 @@
+"""The document map decider: word counts and the restorer's proposals decide a spun word throughout."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from repair.document.apply import apply_map, occurrence_pattern
+from repair.document.decide import (FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
+                                    count_evidence, entry_features)
+from repair.merge.edits import apply_edits
+from repair.paths import models_dir
+from repair.results import Edit, MapEntry
+from repair.train.map_decider import fit_logistic, group_folds, lowest_threshold, predict
+
+# News prose: "said" is the most common verb of attribution, "mentioned" a rare one.
+CLEAN = " ".join(f"The minister said on Monday that talks number {i} would go on, officials said." for i in range(12))
+SPUN = CLEAN.replace(" said", " mentioned")
+
+
+@pytest.fixture(scope="module")
+def ngram(shipped_resources):
+    return shipped_resources.ngram
+
+
+def test_counts_of_a_one_map_spin_are_evidence_for_the_swap(ngram):
+    tokens = len(CLEAN.split())
+    spun = count_evidence(SPUN, tokens, "mentioned", "said", ngram)
+    clean = count_evidence(CLEAN, tokens, "mentioned", "said", ngram)
+    assert spun.excess > 10 and spun.absence > 0  # far too many "mentioned", no "said" where news has some
+    assert clean.excess < 0 and clean.absence < -10  # "said" 24 times: nothing was taken away
+    assert spun.count_new == 0 and clean.count_new == 24
+
+
+def test_counts_say_nothing_of_phrases_longer_than_three_tokens(ngram):
+    assert count_evidence(SPUN, 100, "on the other hand", "but", ngram) is None
+
+
+def test_entry_features_group_proposals_by_word_pair(ngram):
+    first = SPUN.index("mentioned")
+    second = SPUN.index("mentioned", first + 1)
+    proposals = [Edit(first, first + 9, "mentioned", "said", "model", 0.7),
+                 Edit(second, second + 9, "mentioned", "said", "model", 0.5),
+                 Edit(second, second + 9, "mentioned", "noted", "model", 0.2),
+                 Edit(0, 3, "The", "A", "glossary", 0.9)]  # a term repair is not a spinner's swap
+    features = entry_features(SPUN, proposals, ngram)
+    assert [(f.old, f.new, f.occurrences) for f in features] == [("mentioned", "noted", 24), ("mentioned", "said", 24)]
+    said = dict(zip(FEATURES, features[1].values))
+    assert said["best_confidence"] == pytest.approx(math.log(0.7 / 0.3))
+    assert said["proposals"] == pytest.approx(math.log(2))
+    assert said["rivals"] == pytest.approx(math.log(2))
+
+
+def test_chosen_map_is_one_to_one_and_above_the_threshold():
+    def feature(old, new):
+        return EntryFeatures(old, new, 3, tuple(0.0 for _ in FEATURES))
+
+    scored = [(0.95, feature("mentioned", "said")), (0.93, feature("alleged", "said")),
+              (0.91, feature("mentioned", "noted")), (0.92, feature("yr", "year")), (0.5, feature("final", "last"))]
+    assert choose_entries(scored, 0.9) == [MapEntry("mentioned", "said", 3, 0.95), MapEntry("yr", "year", 3, 0.92)]
+
+
+def test_a_decided_entry_reaches_every_occurrence_not_already_edited():
+    kept = [Edit(SPUN.index("mentioned"), SPUN.index("mentioned") + 9, "mentioned", "said", "model", 0.9)]
+    added = apply_map(SPUN, [MapEntry("mentioned", "said", 24, 0.93)], kept)
+    assert len(added) == 23 and {e.source for e in added} == {"document"} and {e.confidence for e in added} == {0.93}
+    assert apply_edits(SPUN, sorted([*kept, *added], key=lambda e: e.start)) == CLEAN
+    assert not occurrence_pattern("mentioned").search("unmentioned, mentioned-ish")
+
+
+def test_weighted_logistic_fit_recovers_a_clear_rule():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(400, 2))
+    labels = (values[:, 0] > 0).astype(float)  # only the first input matters
+    fitted = fit_logistic(values, labels, np.ones(400), l2=0.1)
+    assert abs(fitted[0][0]) > 5 * abs(fitted[0][1])
+    probabilities = predict(values, fitted)
+    assert ((probabilities > 0.5) == (labels > 0.5)).mean() > 0.95
+
+
+def test_folds_keep_an_article_together_and_threshold_needs_the_target_above_it():
+    folds = group_folds([3, 3, 1, 2, 1], 2)
+    assert folds[0] == folds[1] and folds[2] == folds[4]
+    curve = [{"threshold": 0.5, "added": 100, "right": 0.8}, {"threshold": 0.7, "added": 60, "right": 0.91},
+             {"threshold": 0.8, "added": 40, "right": 0.95}, {"threshold": 0.9, "added": 5, "right": 0.5}]
+    assert lowest_threshold(curve, 0.9, min_added=10) == 0.7
+    assert lowest_threshold(curve, 0.99, min_added=10) is None
+
+
+def test_shipped_decider_loads_for_the_kinds_that_have_one(ngram):
+    decider = MapDecider.from_pretrained(models_dir() / "document", ngram, "seq2seq")
+    assert decider.config.features == FEATURES and 0.5 <= decider.threshold <= 1.0
+    assert decider.config.meta["target"] >= 0.9
+    assert MapDecider.from_pretrained(models_dir() / "document", ngram, "lexicon") is None
+
+
+def test_context_preference_favours_the_wording_news_uses_there(ngram):
+    start = SPUN.index("mentioned")
+    assert context_preference(ngram, SPUN, start, start + 9, "said") > 1.0
+    start = CLEAN.index("said")
+    assert context_preference(ngram, CLEAN, start, start + 4, "mentioned") < -1.0
