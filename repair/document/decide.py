@@ -234,7 +234,8 @@ class MapDecider:
     def decide(self, text: str, proposals: Sequence[Edit]) -> list[MapEntry]:
         """The entries to apply throughout ``text``: at or above the threshold, one original per
         spun word and one spun word per original (a one-map spinner's map is one to one; a
-        missing "said" is evidence for one of the words proposed for it, not for all of them)."""
+        missing "said" is evidence for one of the words proposed for it, not for all of them:
+        ``choose_entries``)."""
         features = entry_features(text, proposals, self.ngram)
         return choose_entries(list(zip(self.probabilities(features), features)), self.threshold)
 
@@ -248,11 +249,18 @@ class MapDecider:
 
 
 def choose_entries(scored: Sequence[tuple[float, EntryFeatures]], threshold: float) -> list[MapEntry]:
-    """Entries at or above ``threshold``, most probable first, keeping the map one to one."""
+    """Entries at or above ``threshold``, keeping the map one to one.
+
+    Where two entries claim the same word (two originals for one spun word, or two spun words for
+    one original), the one expected to restore more occurrences right wins: probability times
+    occurrences. A missing "said" is explained by the word that replaced it 14 times, not by one
+    that stands twice; on validation this order and plain probability order restore the same
+    (scripts/fit_map_decider.py), since a one-map synthetic spinner rarely makes such a conflict.
+    """
     chosen: list[MapEntry] = []
-    for probability, entry in sorted(scored, key=lambda pair: -pair[0]):
+    for probability, entry in sorted(scored, key=lambda pair: -pair[0] * pair[1].occurrences):
         if probability < threshold:
-            break
+            continue
         if any(c.old == entry.old or c.new == entry.new for c in chosen):
             continue
         chosen.append(MapEntry(entry.old, entry.new, entry.occurrences, probability))

@@ -53,12 +53,20 @@ def test_entry_features_group_proposals_by_word_pair(ngram):
 
 
 def test_chosen_map_is_one_to_one_and_above_the_threshold():
-    def feature(old, new):
-        return EntryFeatures(old, new, 3, tuple(0.0 for _ in FEATURES))
+    def feature(old, new, occurrences=3):
+        return EntryFeatures(old, new, occurrences, tuple(0.0 for _ in FEATURES))
 
     scored = [(0.95, feature("mentioned", "said")), (0.93, feature("alleged", "said")),
               (0.91, feature("mentioned", "noted")), (0.92, feature("yr", "year")), (0.5, feature("final", "last"))]
     assert choose_entries(scored, 0.9) == [MapEntry("mentioned", "said", 3, 0.95), MapEntry("yr", "year", 3, 0.92)]
+
+
+def test_two_words_claiming_one_original_go_to_the_one_expected_to_restore_more():
+    def feature(old, occurrences):
+        return EntryFeatures(old, "said", occurrences, tuple(0.0 for _ in FEATURES))
+
+    scored = [(0.99, feature("alleged", 2)), (0.95, feature("mentioned", 14))]
+    assert choose_entries(scored, 0.9) == [MapEntry("mentioned", "said", 14, 0.95)]
 
 
 def test_a_decided_entry_reaches_every_occurrence_not_already_edited():
