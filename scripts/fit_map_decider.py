@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     config = MapDeciderConfig(
         features=FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
         mean=tuple(round(float(m), 6) for m in fitted[2]), scale=tuple(round(float(s), 6) for s in fitted[3]),
-        bias=round(fitted[1], 6), threshold=threshold, min_preference=margin,
+        bias=round(fitted[1], 6), threshold=threshold, min_preference=margin, min_words=args.min_words,
         meta={"kind": args.kind, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rate": args.rate,
               "entries": len(rows), "occurrences": len(occurrences), "target": args.target, "l2": args.l2,
               "cross_fitted_curve": choices[margin]["curve"],

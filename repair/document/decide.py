@@ -35,6 +35,7 @@ from repair.document.apply import apply_map, occurrence_pattern
 from repair.errors import ModelNotFoundError
 from repair.resources.ngram import NgramModel, tokenize
 from repair.results import Edit, MapEntry
+from repair.text import count_words
 
 # Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
 # missing here decides each occurrence alone.
@@ -161,6 +162,8 @@ class MapDeciderConfig:
             wording at least this much more than the old (``context_preference``, nats): a word
             the spinner brought in can also stand in the article in its own right ("under the
             law" where "under" replaced "less than" elsewhere). None restores every occurrence.
+        min_words: shorter documents are left to the per-occurrence decisions: it was fitted on
+            articles of at least this many words, and in a short text the counts say little.
         meta: how it was fitted (articles, seeds, cross-fitted precision), for people.
     """
 
@@ -171,13 +174,15 @@ class MapDeciderConfig:
     bias: float
     threshold: float
     min_preference: float | None = None
+    min_words: int = 150
     meta: dict = field(default_factory=dict, compare=False)
     model_type: str = MODEL_TYPE
 
     def to_dict(self) -> dict:
         return {"model_type": self.model_type, "features": list(self.features), "weights": list(self.weights),
                 "mean": list(self.mean), "scale": list(self.scale), "bias": self.bias,
-                "threshold": self.threshold, "min_preference": self.min_preference, "meta": self.meta}
+                "threshold": self.threshold, "min_preference": self.min_preference,
+                "min_words": self.min_words, "meta": self.meta}
 
 
 class MapDecider:
@@ -222,7 +227,7 @@ class MapDecider:
         config = MapDeciderConfig(features=tuple(data["features"]), weights=tuple(data["weights"]),
                                   mean=tuple(data["mean"]), scale=tuple(data["scale"]), bias=float(data["bias"]),
                                   threshold=float(data["threshold"]), min_preference=data.get("min_preference"),
-                                  meta=data.get("meta", {}))
+                                  min_words=int(data.get("min_words", 150)), meta=data.get("meta", {}))
         return cls(config, ngram)
 
     def probabilities(self, features: Sequence[EntryFeatures]) -> list[float]:
@@ -236,6 +241,8 @@ class MapDecider:
         spun word and one spun word per original (a one-map spinner's map is one to one; a
         missing "said" is evidence for one of the words proposed for it, not for all of them:
         ``choose_entries``)."""
+        if count_words(text) < self.config.min_words:
+            return []
         features = entry_features(text, proposals, self.ngram)
         return choose_entries(list(zip(self.probabilities(features), features)), self.threshold)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from repair.document.decide import (FEATURES, EntryFeatures, MapDecider, choose_
 from repair.merge.edits import apply_edits
 from repair.paths import models_dir
 from repair.results import Edit, MapEntry
+from repair.text import paragraphs
 from repair.train.map_decider import fit_logistic, group_folds, lowest_threshold, predict
 
 # News prose: "said" is the most common verb of attribution, "mentioned" a rare one.
@@ -108,3 +110,37 @@ def test_context_preference_favours_the_wording_news_uses_there(ngram):
     assert context_preference(ngram, SPUN, start, start + 9, "said") > 1.0
     start = CLEAN.index("said")
     assert context_preference(ngram, CLEAN, start, start + 4, "mentioned") < -1.0
+
+
+# A 170-word article written for this test, spun by the project's one-map spinner (seed 2).
+ARTICLE = """The city council said on Tuesday that it would raise the price of bus tickets next month, the first increase in four years. The council said the money would pay for new buses and for longer hours on the busiest routes.
+Passengers said they were worried about the cost. "I take the bus every day to work, and I cannot pay more," said one woman waiting at the main station. A student said many young people had no other way to get to school.
+The mayor said the city had tried to keep prices low for as long as possible, but that fuel and wages had gone up. She said the council would look again at discounts for students and older people before the new prices start.
+Opposition members said the plan was rushed and called for a public meeting. The council is expected to vote on the final plan next week, officials said."""
+SPUN_ARTICLE = """The city council said on Tuesday that it would raise the share of bus tickets adjacent year, the start increase in four forms. The council said the wampum would pay for new buses and for longer minutes on the busiest roads.
+Passengers said they were worried about the billed. "I take the bus every day to study, and I cannot pay more," said one woman waiting at the main station. A student said many five-year-old battalion had no other way to get to school.
+The mayor said the city had tested to keep prices depressed for even if come-at-able, but that supply and defends had gone up. She said the council would look again at discounts for students and older battalion before the new prices start.
+Confrontation members said the expect was rushed and called for a public meeting. The council is awaited to vote on the final expect adjacent week, officials said."""
+
+
+def test_shipped_pipeline_decides_a_spun_articles_map_and_leaves_its_clean_original_alone(shipped_repairer):
+    alone = shipped_repairer.with_config(map_decisions=False).repair(SPUN_ARTICLE)
+    assert [(e.old, e.new, e.source) for e in alone.edits] == [("battalion", "people", "model")]
+    result = shipped_repairer.repair(SPUN_ARTICLE)
+    decided = [(e.old, e.new) for e in result.edits if e.source == "document"]
+    assert decided == [("adjacent", "next"), ("come-at-able", "possible"), ("Confrontation", "Opposition"),
+                       ("expect", "plan"), ("awaited", "expected"), ("expect", "plan"), ("adjacent", "next")]
+    assert all(e.confidence >= shipped_repairer.decider.threshold for e in result.edits if e.source == "document")
+    assert "Opposition members said the plan was rushed" in result.text
+    assert "The council is expected to vote on the final plan next week" in result.text
+    assert shipped_repairer.repair(ARTICLE).text == ARTICLE
+
+
+def test_short_texts_are_left_to_the_per_occurrence_decisions(shipped_repairer):
+    short = SPUN_ARTICLE.split("\n")[3]  # 37 words: too few for counts to say anything
+    segments = paragraphs(short)
+    reports = shipped_repairer.detect_paragraphs([short], [segments])[0]
+    proposals = shipped_repairer.document_candidates(short, segments, reports)
+    assert shipped_repairer.decider.decide(short, proposals) == []
+    unguarded = MapDecider(replace(shipped_repairer.decider.config, min_words=0), shipped_repairer.decider.ngram)
+    assert unguarded.decide(short, proposals) != []
