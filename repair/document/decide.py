@@ -17,8 +17,11 @@ with N the document's tokens, p the corpus unigram (or phrase) probabilities and
 said (its best and mean calibrated confidence, how many occurrences it proposed ``new`` at, and
 how many rival originals it proposed) in a logistic model fitted on whole validation articles
 spun with one map (``scripts/fit_map_decider.py``). Its output is the probability that an
-occurrence of ``old`` restored as ``new`` is right; an entry at or above the fitted threshold is
-applied to every occurrence of ``old`` that no kept edit covers (source ``document``).
+occurrence of ``old`` restored as ``new`` is right. An entry at or above the fitted threshold is
+applied to every occurrence of ``old`` that no kept edit covers and where the corpus trigrams
+prefer ``new`` in that place by the fitted margin (source ``document``); documents shorter than
+the fitted articles keep their per-occurrence decisions. ``models/document/MODEL_CARD.md`` has
+its training data and measurements.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ from repair.text import count_words
 
 # Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
 # missing here decides each occurrence alone.
-DECIDER_FILES = {"seq2seq": "map_decider.json"}
+DECIDER_FILES = {"seq2seq": "map_decider.json", "seq2seq+lm": "map_decider_lm.json"}
 MODEL_TYPE = "unspin-map-decider"
 # The share of a word's expected count that a one-map spinner leaves in place (a little, not
 # none: a spinner skips some occurrences, and a word can enter through another substitution).

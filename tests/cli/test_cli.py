@@ -226,3 +226,19 @@ def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(unspin, se
     again = unspin("fix", str(tmp_path), "--in-place", fast)
     assert again.returncode == 0 and b"files    2" in again.stderr  # the backup is not an input
     assert (tmp_path / "spun.txt.orig").read_bytes() == spun
+
+
+def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
+    from tests.document.test_decide import ARTICLE, SPUN_ARTICLE
+
+    path = tmp_path / "spun.txt"
+    path.write_text(SPUN_ARTICLE, encoding="utf-8")
+    decided = json_lines(unspin("fix", str(path), "--format", "json").stdout)[0]
+    alone = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-decisions").stdout)[0]
+    assert [e["old"] for e in decided["edits"] if e["source"] == "document"] == [
+        "adjacent", "come-at-able", "Confrontation", "expect", "awaited", "expect", "adjacent"]
+    assert not any(e["source"] == "document" for e in alone["edits"])
+    assert "the final plan next week" in decided["text"] and "the final expect adjacent week" in alone["text"]
+    clean = tmp_path / "clean.txt"
+    clean.write_text(ARTICLE, encoding="utf-8")
+    assert unspin("fix", str(clean)).stdout == ARTICLE.encode("utf-8")
