@@ -30,7 +30,7 @@ from repair.document.apply import apply_map  # noqa: E402
 from repair.evaluate.collect import judge_edits  # noqa: E402
 from repair.paths import models_dir  # noqa: E402
 from repair.pipeline.config import RepairConfig  # noqa: E402
-from repair.pipeline.repairer import Repairer  # noqa: E402
+from repair.pipeline.repairer import Repairer, combine_reports  # noqa: E402
 from repair.results import MapEntry  # noqa: E402
 from repair.resources.ngram import NgramModel  # noqa: E402
 from repair.resources.thesaurus import Thesaurus  # noqa: E402
@@ -54,7 +54,7 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], see
             segments = textutil.paragraphs(spun)
             reports = repairer.detect_paragraphs([spun], [segments])[0]
             candidates = repairer.document_candidates(spun, segments, reports)
-            result = repairer.repair_document(spun, segments, reports)
+            result = repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
             if not result.detection.spun:
                 continue
             for entry in entry_features(spun, candidates, ngram):

@@ -237,8 +237,14 @@ class Repairer:
         """Repair one text whose paragraphs the detector has read (``detect_paragraphs``)."""
         archived = self.archive.repair(text) if self.archive is not None else None
         candidates = self.document_candidates(text, segments, paragraph_reports, archived)
-        edits = self._confident(candidates)
         detection = combine_reports(paragraph_reports, segments, self.config.threshold)
+        return self.decide_edits(text, candidates, detection, archived)
+
+    def decide_edits(self, text: str, candidates: Sequence[Edit], detection: DetectionReport,
+                     archived=None) -> RepairResult:
+        """The document's edits from its candidates (``document_candidates``): those at their
+        threshold, then in a spun document the repeats and the decided map, then the archive's."""
+        edits = self._confident(candidates)
         if detection.spun and self.restorers and self.config.repeat_confidence is not None:
             # One substitution map per document: a confident decision reaches every repeat. It
             # is pooled from the kept edits only: pooling the candidates below the threshold
