@@ -1,10 +1,11 @@
 """Fit the document map decider (``repair.document.decide``) on whole validation articles.
 
-    python scripts/fit_map_decider.py [--kind seq2seq] [--seeds 6] [--rate 0.3] [--target 0.9]
+    python scripts/fit_map_decider.py [--kind seq2seq] [--seeds 4] [--rates 0.15 0.3 0.45] [--target 0.9]
 
 Articles: the validation split among the n-gram hold-out articles (the rows
 ``scripts/calibrate_edits.py`` fits the edit calibration on; nothing from the test split), each
-spun with ``--seeds`` one-map spinners. For every spun article the shipped pipeline (without a
+spun with ``--seeds`` one-map spinners at each of ``--rates`` (real spinners differ in how much
+they change, so the decider sees light and heavy spinning). For every spun article the shipped pipeline (without a
 decider) proposes its candidates and keeps its edits; every map entry it proposed becomes a row:
 its features, and each occurrence it would add judged alone against the clean article. Rows
 are cross-fitted by article (5 folds) to choose the lowest threshold at which the added
@@ -43,14 +44,18 @@ from tune_document_pooling import validation_articles  # noqa: E402
 GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]
 
 
-def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], seeds: int, rate: float) -> list[dict]:
-    """One row per proposed map entry per spun article the pipeline (without a decider) calls spun."""
-    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", rate=rate, one_map=True))
+def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spins: list[tuple[int, float]]) -> list[dict]:
+    """One row per proposed map entry per spun article the pipeline (without a decider) calls spun.
+
+    Args:
+        spins: (seed, rate) of each one-map spinner every article is spun with.
+    """
+    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", one_map=True))
     rows = []
-    for seed in range(1, seeds + 1):
+    for seed, rate in spins:
         tick = time.perf_counter()
         for article, clean in enumerate(articles):
-            spun = spinner.spin(clean, seed=seed).spun
+            spun = spinner.spin(clean, seed=seed, rate=rate).spun
             segments = textutil.paragraphs(spun)
             reports = repairer.detect_paragraphs([spun], [segments])[0]
             candidates = repairer.document_candidates(spun, segments, reports)
@@ -61,10 +66,10 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], see
                 added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], result.edits)
                 if added:
                     preferences = [context_preference(ngram, spun, e.start, e.end, e.new) for e in added]
-                    rows.append({"article": article, "seed": seed, "old": entry.old, "new": entry.new,
+                    rows.append({"article": article, "seed": seed, "rate": rate, "old": entry.old, "new": entry.new,
                                  "occurrences": entry.occurrences, "values": list(entry.values),
                                  "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
-        print(f"  map {seed}: {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
+        print(f"  map {seed} (rate {rate}): {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
     return rows
 
 
@@ -115,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kind", default="seq2seq", choices=sorted(DECIDER_FILES),
                         help="restorer kind whose calibrated proposals it reads")
-    parser.add_argument("--seeds", type=int, default=6, help="one-map spinners per article (seeds 1..N)")
-    parser.add_argument("--rate", type=float, default=0.3)
+    parser.add_argument("--seeds", type=int, default=4, help="one-map spinners per article and rate")
+    parser.add_argument("--rates", type=float, nargs="+", default=[0.15, 0.3, 0.45], help="spinner rates (preset 'broad')")
     parser.add_argument("--min-words", type=int, default=150)
     parser.add_argument("--target", type=float, default=0.9, help="share of added occurrences that must be right")
     parser.add_argument("--min-added", type=int, default=30, help="thresholds adding fewer occurrences are not judged")
@@ -133,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = json.loads(args.rows.read_text(encoding="utf-8"))
     else:
         articles = validation_articles(args.min_words)
-        print(f"data: {len(articles)} validation articles x {args.seeds} one-map spins at rate {args.rate}; "
-              f"budget: about 75 s of 2 CPU cores per map", file=sys.stderr)
+        spins = [(i * args.seeds + seed, rate) for i, rate in enumerate(args.rates) for seed in range(1, args.seeds + 1)]
+        print(f"data: {len(articles)} validation articles x {len(spins)} one-map spins ({args.seeds} at each rate "
+              f"{args.rates}); budget: about 40 s of 2 CPU cores per spin", file=sys.stderr)
         repairer = Repairer.load(config=RepairConfig(restorer=args.kind, map_decisions=False))
-        rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, args.seeds, args.rate)
+        rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, spins)
         if args.rows:
             args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
     occurrences = [right for r in rows for _, right in r["added"]]
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         features=FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
         mean=tuple(round(float(m), 6) for m in fitted[2]), scale=tuple(round(float(s), 6) for s in fitted[3]),
         bias=round(fitted[1], 6), threshold=threshold, min_preference=margin, min_words=args.min_words,
-        meta={"kind": args.kind, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rate": args.rate,
+        meta={"kind": args.kind, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rates": sorted({r.get("rate", 0.3) for r in rows}),
               "entries": len(rows), "occurrences": len(occurrences), "target": args.target, "l2": args.l2,
               "cross_fitted_curve": choices[margin]["curve"],
               "other_min_preferences": {str(m): {k: c[k] for k in ("threshold", "restored_right")} for m, c in choices.items()},

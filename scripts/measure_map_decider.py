@@ -1,6 +1,7 @@
 """Does the document map decider help? Whole test articles, with and without it, in one run (issue 14).
 
     python scripts/measure_map_decider.py [--articles 40] [--seeds 2] [--out eval/reports/map_decider.json]
+    python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repair.paths import models_dir  # noqa: E402
+from repair.pipeline.config import RepairConfig  # noqa: E402
 from repair.pipeline.repairer import Repairer  # noqa: E402
 from repair.resources.thesaurus import Thesaurus  # noqa: E402
 from repair.synth.spin import SpinConfig, Spinner  # noqa: E402
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=2, help="one-map spinners per article (seeds 1..N)")
     parser.add_argument("--rate", type=float, default=0.3, help="spinner rate (preset 'broad')")
     parser.add_argument("--min-words", type=int, default=150)
+    parser.add_argument("--restorer", default=RepairConfig.restorer, help="restorer kind (its own calibration and decider)")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
@@ -47,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     words = sum(map(count_words, spun))
     print(f"data: {len(articles)} test articles x {args.seeds} maps, {words} words, rate {args.rate}", file=sys.stderr)
 
-    repairer = Repairer.load()
+    repairer = Repairer.load(config=RepairConfig(restorer=args.restorer))
     lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on (default)": repairer}
-    report = {"articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
+    report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
     for name, lineup in lineups.items():
         tick = time.perf_counter()

@@ -42,7 +42,7 @@ from repair.text import count_words
 
 # Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
 # missing here decides each occurrence alone.
-DECIDER_FILES = {"seq2seq": "map_decider.json", "seq2seq+lm": "map_decider_lm.json"}
+DECIDER_FILES = {"seq2seq": "map_decider.json"}
 MODEL_TYPE = "unspin-map-decider"
 # The share of a word's expected count that a one-map spinner leaves in place (a little, not
 # none: a spinner skips some occurrences, and a word can enter through another substitution).

@@ -235,10 +235,9 @@ def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
     path.write_text(SPUN_ARTICLE, encoding="utf-8")
     decided = json_lines(unspin("fix", str(path), "--format", "json").stdout)[0]
     alone = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-decisions").stdout)[0]
-    assert [e["old"] for e in decided["edits"] if e["source"] == "document"] == [
-        "adjacent", "come-at-able", "Confrontation", "expect", "awaited", "expect", "adjacent"]
+    assert [e["old"] for e in decided["edits"] if e["source"] == "document"] == ["battalion", "Confrontation"]
     assert not any(e["source"] == "document" for e in alone["edits"])
-    assert "the final plan next week" in decided["text"] and "the final expect adjacent week" in alone["text"]
+    assert "Opposition members" in decided["text"] and "Confrontation members" in alone["text"]
     clean = tmp_path / "clean.txt"
     clean.write_text(ARTICLE, encoding="utf-8")
     assert unspin("fix", str(clean)).stdout == ARTICLE.encode("utf-8")
