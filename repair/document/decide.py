@@ -264,8 +264,9 @@ def choose_entries(scored: Sequence[tuple[float, EntryFeatures]], threshold: flo
     Where two entries claim the same word (two originals for one spun word, or two spun words for
     one original), the one expected to restore more occurrences right wins: probability times
     occurrences. A missing "said" is explained by the word that replaced it 14 times, not by one
-    that stands twice; on validation this order and plain probability order restore the same
-    (scripts/fit_map_decider.py), since a one-map synthetic spinner rarely makes such a conflict.
+    that stands twice. On validation this order and plain probability order restored about the
+    same (724 and 728 right additions, rate-0.3 spins): a one-map synthetic spinner rarely makes
+    such a conflict.
     """
     chosen: list[MapEntry] = []
     for probability, entry in sorted(scored, key=lambda pair: -pair[0] * pair[1].occurrences):

@@ -95,8 +95,6 @@ def extend_to_repeats(text: str, edits: Sequence[Edit], min_confidence: float,
     return apply_map(text, consistent_entries(decisions, min_confidence), edits)
 
 
-
-
 class ProfileError(InputError):
     """A spinner profile file that cannot be read; names the file and the problem."""
 

@@ -23,7 +23,7 @@ from repair.document.decide import MapDecider
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
-from repair.archive.restore import ArchiveRestorer
+from repair.archive.restore import ArchiveRepair, ArchiveRestorer
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
@@ -241,7 +241,7 @@ class Repairer:
         return self.decide_edits(text, candidates, detection, archived)
 
     def decide_edits(self, text: str, candidates: Sequence[Edit], detection: DetectionReport,
-                     archived=None) -> RepairResult:
+                     archived: ArchiveRepair | None = None) -> RepairResult:
         """The document's edits from its candidates (``document_candidates``): those at their
         threshold, then in a spun document the repeats and the decided map, then the archive's."""
         edits = self._confident(candidates)
@@ -266,7 +266,7 @@ class Repairer:
                             substitution_map=substitution_map(edits))
 
     def document_candidates(self, text: str, segments: Sequence[textutil.Segment],
-                            paragraph_reports: Sequence[DetectionReport], archived=None) -> list[Edit]:
+                            paragraph_reports: Sequence[DetectionReport], archived: ArchiveRepair | None = None) -> list[Edit]:
         """Every paragraph's candidate edits above the floor, calibrated, offsets into ``text``.
 
         Where the archive found a paragraph's source (``archived``), the source decides: no
