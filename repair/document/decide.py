@@ -80,6 +80,7 @@ class CountEvidence:
     absence: float
     expected_old: float
     expected_new: float
+    count_old: int
     count_new: int
 
 
@@ -101,7 +102,7 @@ def count_evidence(text: str, tokens: int, old: str, new: str, ngram: NgramModel
     expected_old, expected_new = tokens * p_old, tokens * p_new
     excess = poisson_logpmf(count_old, expected_old + expected_new) - poisson_logpmf(count_old, expected_old)
     absence = poisson_logpmf(count_new, expected_new * LEFT) - poisson_logpmf(count_new, expected_new)
-    return CountEvidence(excess, absence, expected_old, expected_new, count_new)
+    return CountEvidence(excess, absence, expected_old, expected_new, count_old, count_new)
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,10 @@ def entry_features(text: str, proposals: Sequence[Edit], ngram: NgramModel) -> l
     tokens = len(tokenize(text))
     features = []
     for (old, new), confidences in sorted(groups.items()):
-        occurrences = len(occurrence_pattern(old).findall(text))
         evidence = count_evidence(text, tokens, old, new, ngram)
-        if evidence is None or occurrences == 0:
+        if evidence is None or evidence.count_old == 0:
             continue
+        occurrences = evidence.count_old
         values = (
             logit(max(confidences)),
             logit(sum(confidences) / len(confidences)),

@@ -11,13 +11,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from repair.detect.lexicon import fit_logistic as lexicon_fit_logistic
 
-def fit_logistic(values: np.ndarray, labels: np.ndarray, weights: np.ndarray, l2: float = 1.0,
-                 steps: int = 50) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Weighted logistic regression with fractional labels, by Newton's method.
 
-    Inputs are standardised first (so one L2 strength fits every feature); the bias is not
-    penalised.
+def fit_logistic(values: np.ndarray, labels: np.ndarray, weights: np.ndarray, l2: float = 1.0
+                 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Weighted logistic regression with fractional labels on standardised inputs.
+
+    Standardising first lets one L2 strength fit every feature; the Newton solver is the
+    detector's (``repair.detect.lexicon.fit_logistic``), whose penalty scales with the total
+    weight, hence ``l2 / weights.sum()``. The bias is not penalised.
 
     Returns:
         (weights on standardised inputs, bias, mean, scale).
@@ -26,17 +29,7 @@ def fit_logistic(values: np.ndarray, labels: np.ndarray, weights: np.ndarray, l2
     scale = values.std(axis=0)
     scale[scale == 0] = 1.0
     x = np.hstack([(values - mean) / scale, np.ones((len(values), 1))])
-    beta = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[-1] = 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-        gradient = x.T @ (weights * (labels - p)) - penalty * beta
-        hessian = (x * (weights * p * (1 - p))[:, None]).T @ x + np.diag(penalty) + 1e-9 * np.eye(x.shape[1])
-        step = np.linalg.solve(hessian, gradient)
-        beta += step
-        if np.abs(step).max() < 1e-8:
-            break
+    beta = lexicon_fit_logistic(x, labels, l2=l2 / weights.sum(), sample_weight=weights)
     return beta[:-1], float(beta[-1]), mean, scale
 
 
