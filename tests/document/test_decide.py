@@ -11,6 +11,7 @@ from repair.document.apply import apply_map, occurrence_pattern
 from repair.document.decide import (FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
                                     count_evidence, entry_features)
 from repair.merge.edits import apply_edits
+from repair.errors import ModelNotFoundError
 from repair.paths import models_dir
 from repair.results import Edit, MapEntry
 from repair.text import paragraphs
@@ -144,3 +145,11 @@ def test_short_texts_are_left_to_the_per_occurrence_decisions(shipped_repairer):
     assert shipped_repairer.decider.decide(short, proposals) == []
     unguarded = MapDecider(replace(shipped_repairer.decider.config, min_words=0), shipped_repairer.decider.ngram)
     assert unguarded.decide(short, proposals) != []
+
+
+def test_a_missing_or_foreign_decider_file_is_a_clear_error(ngram, tmp_path):
+    with pytest.raises(ModelNotFoundError, match="map_decider.json.*fit_map_decider.py"):
+        MapDecider.from_pretrained(tmp_path, ngram, "seq2seq")
+    (tmp_path / "map_decider.json").write_text('{"model_type": "something-else"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a map decider"):
+        MapDecider.from_pretrained(tmp_path, ngram, "seq2seq")
