@@ -290,7 +290,12 @@ def decode_bytes(name: str, data: bytes, encoding: str | None = None) -> Documen
     checker = EncodingChecker(name, chosen, head)
     checker.feed(data[len(head) :], len(head))
     found = checker.finish()
-    text = data[len(found.bom) :].decode(found.codec)
+    try:
+        text = data[len(found.bom) :].decode(found.codec)
+    except UnicodeError as error:
+        # The incremental check can pass where a whole decode fails: utf-8-sig's incremental
+        # decoder keeps a lone partial BOM (b"\xef") waiting for more bytes even when told final.
+        raise InputError(f"{name}: cannot be decoded as {found.codec} ({error})") from None
     return Document(name=name, text=text, encoding=found, sha256=hashlib.sha256(data).hexdigest())
 
 

@@ -65,6 +65,9 @@ def test_any_bytes_decode_to_a_document_or_input_error(data):
 # Bug: --encoding utf-16 (or utf-32) on data without a BOM: the incremental decoder raised a
 # bare UnicodeError ("stream does not start with BOM"), which only UnicodeDecodeError was caught as.
 @example(b"\x00\x00", "utf-16")
+# Bug (CI fuzzing): a lone partial BOM under --encoding utf-8-sig passed the incremental check
+# (its decoder waits for the rest of the BOM even when told final) and then failed the whole decode.
+@example(b"\xef", "utf-8-sig")
 def test_a_named_encoding_decodes_or_raises_input_error(data, encoding):
     document = decode_or_error(data, encoding)
     # Named utf-16/utf-32/utf-8-sig drop the BOM they read and write their own (native order,
