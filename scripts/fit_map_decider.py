@@ -1,6 +1,7 @@
 """Fit the document map decider (``repair.document.decide``) on whole validation articles.
 
     python scripts/fit_map_decider.py [--kind seq2seq] [--seeds 4] [--rates 0.15 0.3 0.45] [--target 0.9]
+    python scripts/fit_map_decider.py --rows rows.json --lm      # the default decider, which also asks the LM
 
 Articles: the validation split among the n-gram hold-out articles (the rows
 ``scripts/calibrate_edits.py`` fits the edit calibration on; nothing from the test split), each
@@ -11,6 +12,10 @@ its features, and each occurrence it would add judged alone against the clean ar
 are cross-fitted by article (5 folds) to choose the lowest threshold at which the added
 occurrences are right at least ``--target`` of the time; the final model is fitted on all rows
 and written to ``models/document/`` with that curve. Fixed seeds; it prints its data and time.
+
+With ``--lm`` every row also gets the pretrained LM's margins over the entry's places
+(``repair.document.lm_margin``), and the decider fitted with them is written beside the other
+(``LM_DECIDER_FILES``). ``--rows`` lets both fits share one collection of rows.
 """
 from __future__ import annotations
 
@@ -25,8 +30,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repair import text as textutil  # noqa: E402
-from repair.document.decide import (DECIDER_FILES, FEATURES, EntryFeatures, MapDecider, MapDeciderConfig,  # noqa: E402
-                                    choose_entries, context_preference, entry_features)
+from repair.document.decide import (DECIDER_FILES, FEATURES, LM_DECIDER_FILES, LM_FEATURES, EntryFeatures,  # noqa: E402
+                                    MapDecider, MapDeciderConfig, choose_entries, context_preference, entry_features,
+                                    margin_values)
+from repair.document.lm_margin import MAX_PLACES, entry_margins  # noqa: E402
 from repair.document.apply import apply_map  # noqa: E402
 from repair.evaluate.collect import judge_edits  # noqa: E402
 from repair.paths import models_dir  # noqa: E402
@@ -73,6 +80,26 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spi
     return rows
 
 
+def add_lm_margins(rows: list[dict], articles: list[str], lm) -> None:
+    """Give every row its LM margin values (``margin_values``), one LM batch per spun article."""
+    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", one_map=True))
+    documents: dict[tuple[int, int, float], list[dict]] = {}
+    for row in rows:
+        documents.setdefault((row["article"], row["seed"], row.get("rate", 0.3)), []).append(row)
+    tick = time.perf_counter()
+    for done, ((article, seed, rate), members) in enumerate(sorted(documents.items()), 1):
+        spun = spinner.spin(articles[article], seed=seed, rate=rate).spun
+        for row, margin in zip(members, entry_margins(lm, spun, [(r["old"], r["new"]) for r in members])):
+            row["lm"] = list(margin_values(margin))
+        if done % 20 == 0:
+            print(f"  LM margins: {done}/{len(documents)} documents ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
+
+
+def row_values(row: dict) -> list[float]:
+    """The decider's inputs of a row: its count and proposal features, and the LM's when it has them."""
+    return row["values"] + row.get("lm", [])
+
+
 def kept_occurrences(row: dict, min_preference: float | None) -> list[bool]:
     """Verdicts of the occurrences a row's entry adds where the context allows it."""
     return [bool(right) for preference, right in row["added"] if min_preference is None or preference >= min_preference]
@@ -88,7 +115,7 @@ def curve(rows: list[dict], probabilities: np.ndarray, min_preference: float | N
         verdicts: list[bool] = []
         for scored in documents.values():
             by_pair = {(r["old"], r["new"]): r for _, r in scored}
-            features = [(p, EntryFeatures(r["old"], r["new"], r["occurrences"], tuple(r["values"]))) for p, r in scored]
+            features = [(p, EntryFeatures(r["old"], r["new"], r["occurrences"], tuple(row_values(r)))) for p, r in scored]
             for entry in choose_entries(features, threshold):
                 verdicts += kept_occurrences(by_pair[(entry.old, entry.new)], min_preference)
         points.append({"threshold": threshold, "added": len(verdicts),
@@ -99,7 +126,7 @@ def curve(rows: list[dict], probabilities: np.ndarray, min_preference: float | N
 def training_arrays(rows: list[dict], min_preference: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels (share of the kept added occurrences right) and weights (how many)."""
     kept = [kept_occurrences(r, min_preference) for r in rows]
-    values = np.array([r["values"] for r in rows], dtype=np.float64)
+    values = np.array([row_values(r) for r in rows], dtype=np.float64)
     labels = np.array([sum(k) / len(k) if k else 0.0 for k in kept])
     weights = np.array([len(k) for k in kept], dtype=np.float64)
     return values, labels, weights
@@ -130,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=[None, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
                         help="context filters to compare (nats; 'none' for no filter); the best is kept")
     parser.add_argument("--rows", type=Path, default=None, help="reuse (or write) the collected rows here")
+    parser.add_argument("--lm", action="store_true", help="also read the pretrained LM's margins (repair.document.lm_margin)")
     parser.add_argument("--out", type=Path, default=None, help="models folder's document/ (default: the shipped one)")
     args = parser.parse_args(argv)
 
@@ -143,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.rates}); budget: about 40 s of 2 CPU cores per spin", file=sys.stderr)
         repairer = Repairer.load(config=RepairConfig(restorer=args.kind, map_decisions=False))
         rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, spins)
+        if args.rows:
+            args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
+    if args.lm and not all("lm" in r for r in rows):
+        from repair.lm import LanguageModel
+
+        places = sum(min(r["occurrences"], MAX_PLACES) for r in rows)
+        print(f"LM margins: {places} places x 2 wordings; budget: about 5 minutes of 2 CPU cores", file=sys.stderr)
+        add_lm_margins(rows, validation_articles(args.min_words), LanguageModel.load())
         if args.rows:
             args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
     occurrences = [right for r in rows for _, right in r["added"]]
@@ -171,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     config = MapDeciderConfig(
-        features=FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
+        features=LM_FEATURES if args.lm else FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
         mean=tuple(round(float(m), 6) for m in fitted[2]), scale=tuple(round(float(s), 6) for s in fitted[3]),
         bias=round(fitted[1], 6), threshold=threshold, min_preference=margin, min_words=args.min_words,
-        meta={"kind": args.kind, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rates": sorted({r.get("rate", 0.3) for r in rows}),
+        meta={"kind": args.kind, "lm": args.lm, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rates": sorted({r.get("rate", 0.3) for r in rows}),
               "entries": len(rows), "occurrences": len(occurrences), "target": args.target, "l2": args.l2,
               "cross_fitted_curve": choices[margin]["curve"],
               "other_min_preferences": {str(m): {k: c[k] for k in ("threshold", "restored_right")} for m, c in choices.items()},

@@ -2,13 +2,17 @@
 
     python scripts/measure_map_decider.py [--articles 40] [--seeds 2] [--out eval/reports/map_decider.json]
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
+    python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the default decider, which asks the LM
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
 ``--seeds`` one-map spinners. Line-ups, on the same spun articles: the shipped pipeline with
-``map_decisions`` off (each occurrence alone, plus repeats of kept edits) and on (the default).
-Every edit is also judged alone against the clean article, per source; the clean originals are
-repaired by both line-ups to count what the decider damages.
+``map_decisions`` off (each occurrence alone, plus repeats of kept edits) and on with counts and
+proposals alone (``map_lm`` off), and with ``--lm`` the default decider, which also reads the LM's
+margins. The line-ups differ only after the restorer, so every article's candidates are computed
+once and each line-up decides from the same ones. Every edit is also judged alone against the
+clean article, per source; the clean originals are repaired by every line-up to count what the
+decider damages.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repair.paths import models_dir  # noqa: E402
 from repair.pipeline.config import RepairConfig  # noqa: E402
-from repair.pipeline.repairer import Repairer  # noqa: E402
+from repair import text as textutil  # noqa: E402
+from repair.pipeline.repairer import Repairer, combine_reports  # noqa: E402
 from repair.resources.thesaurus import Thesaurus  # noqa: E402
 from repair.synth.spin import SpinConfig, Spinner  # noqa: E402
 from repair.text import count_words  # noqa: E402
@@ -32,6 +37,17 @@ from measure_profile import read_articles, scores  # noqa: E402
 from tune_document_pooling import judged  # noqa: E402
 
 
+def candidates_of(repairer: Repairer, texts: list[str]) -> list[tuple]:
+    """Each text's ``decide_edits`` arguments: the text, its candidates and its detection."""
+    inputs = []
+    for text in texts:
+        segments = textutil.paragraphs(text)
+        reports = repairer.detect_paragraphs([text], [segments])[0]
+        inputs.append((text, repairer.document_candidates(text, segments, reports),
+                       combine_reports(reports, segments, repairer.config.threshold)))
+    return inputs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=40)
@@ -39,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.3, help="spinner rate (preset 'broad')")
     parser.add_argument("--min-words", type=int, default=150)
     parser.add_argument("--restorer", default=RepairConfig.restorer, help="restorer kind (its own calibration and decider)")
+    parser.add_argument("--lm", action="store_true", help="add the decider that also reads the LM's margins")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
@@ -50,20 +67,27 @@ def main(argv: list[str] | None = None) -> int:
     words = sum(map(count_words, spun))
     print(f"data: {len(articles)} test articles x {args.seeds} maps, {words} words, rate {args.rate}", file=sys.stderr)
 
-    repairer = Repairer.load(config=RepairConfig(restorer=args.restorer))
-    lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on (default)": repairer}
+    repairer = Repairer.load(config=RepairConfig(restorer=args.restorer, map_lm=False))
+    lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on counts (--no-map-lm)": repairer}
+    if args.lm:
+        lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
+    tick = time.perf_counter()
+    spun_inputs, clean_inputs = candidates_of(repairer, spun), candidates_of(repairer, articles)
+    report["candidates_seconds"] = round(time.perf_counter() - tick, 1)
     for name, lineup in lineups.items():
         tick = time.perf_counter()
-        results = lineup.repair_batch(spun)
-        on_clean = lineup.repair_batch(articles)
+        results = [lineup.decide_edits(*inputs) for inputs in spun_inputs]
+        on_clean = [lineup.decide_edits(*inputs) for inputs in clean_inputs]
         entries = [str(e) for r in results for e in r.substitution_map if any(
             x.source == "document" and x.old.lower() == e.old for x in r.edits)]
         report["lineups"][name] = {**scores(spun, [r.text for r in results], clean), **judged(spun, clean, results),
                                    "clean_words_changed": sum(len(r.edits) for r in on_clean),
                                    "document_entries": entries[:40],
-                                   "seconds": round(time.perf_counter() - tick, 1)}
+                                   "decide_seconds": round(time.perf_counter() - tick, 1)}
+        if lineup.decider is not None and lineup.decider.lm is not None:
+            report["lineups"][name]["lm_seconds"] = round(lineup.decider.lm.seconds, 1)
         print(name, json.dumps({k: v for k, v in report["lineups"][name].items() if k != "document_entries"}),
               file=sys.stderr)
     report["seconds"] = round(time.perf_counter() - started, 1)

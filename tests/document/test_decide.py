@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from repair.document.apply import apply_map, occurrence_pattern
-from repair.document.decide import (FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
+from repair.document.decide import (FEATURES, LM_FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
                                     count_evidence, entry_features)
+from repair.lm.lazy import LazyLanguageModel
+from repair.pipeline.config import RepairConfig
+from repair.pipeline.repairer import Repairer
 from repair.merge.edits import apply_edits
 from repair.errors import ModelNotFoundError
 from repair.paths import models_dir
@@ -124,17 +127,24 @@ The mayor said the city had tested to keep prices depressed for even if come-at-
 Confrontation members said the expect was rushed and called for a public meeting. The council is awaited to vote on the final expect adjacent week, officials said."""
 
 
-def test_shipped_pipeline_decides_a_spun_articles_map_and_leaves_its_clean_original_alone(shipped_repairer):
-    alone = shipped_repairer.with_config(map_decisions=False).repair(SPUN_ARTICLE)
+# What the default decider (with the LM's margins) restores there, every one right against ARTICLE.
+LM_DECIDED = [("adjacent", "next"), ("battalion", "people"), ("come-at-able", "possible"), ("Confrontation", "Opposition"),
+              ("expect", "plan"), ("awaited", "expected"), ("expect", "plan"), ("adjacent", "next")]
+
+
+def test_decider_on_counts_decides_a_spun_articles_map_and_leaves_its_clean_original_alone(shipped_pipeline):
+    counts = shipped_pipeline(RepairConfig(map_lm=False))
+    assert not counts.decider.reads_lm
+    alone = counts.with_config(map_decisions=False).repair(SPUN_ARTICLE)
     assert [(e.old, e.new, e.source) for e in alone.edits] == [("battalion", "people", "model")]
-    result = shipped_repairer.repair(SPUN_ARTICLE)
+    result = counts.repair(SPUN_ARTICLE)
     decided = [(e.old, e.new) for e in result.edits if e.source == "document"]
     # The restorer fixed "battalion" once; the decider carries it to its other occurrence.
     assert decided == [("battalion", "people"), ("Confrontation", "Opposition")]
-    assert all(e.confidence >= shipped_repairer.decider.threshold for e in result.edits if e.source == "document")
+    assert all(e.confidence >= counts.decider.threshold for e in result.edits if e.source == "document")
     assert "many five-year-old people had" in result.text and "older people before" in result.text
     assert "Opposition members said the expect was rushed" in result.text
-    assert shipped_repairer.repair(ARTICLE).text == ARTICLE
+    assert counts.repair(ARTICLE).text == ARTICLE
 
 
 def test_short_texts_are_left_to_the_per_occurrence_decisions(shipped_repairer):
@@ -143,7 +153,8 @@ def test_short_texts_are_left_to_the_per_occurrence_decisions(shipped_repairer):
     reports = shipped_repairer.detect_paragraphs([short], [segments])[0]
     proposals = shipped_repairer.document_candidates(short, segments, reports)
     assert shipped_repairer.decider.decide(short, proposals) == []
-    unguarded = MapDecider(replace(shipped_repairer.decider.config, min_words=0), shipped_repairer.decider.ngram)
+    unguarded = MapDecider(replace(shipped_repairer.decider.config, min_words=0), shipped_repairer.decider.ngram,
+                           shipped_repairer.decider.lm)
     assert unguarded.decide(short, proposals) != []
 
 
@@ -153,3 +164,36 @@ def test_a_missing_or_foreign_decider_file_is_a_clear_error(ngram, tmp_path):
     (tmp_path / "map_decider.json").write_text('{"model_type": "something-else"}', encoding="utf-8")
     with pytest.raises(ValueError, match="not a map decider"):
         MapDecider.from_pretrained(tmp_path, ngram, "seq2seq")
+
+
+def shipped_with_lm_decider(shipped_repairer, holder: LazyLanguageModel) -> Repairer:
+    """The shipped pipeline with the decider fitted with the LM's margins, reading ``holder``."""
+    decider = MapDecider.from_pretrained(models_dir() / "document", shipped_repairer.decider.ngram, "seq2seq", lm=holder)
+    return Repairer(detector=shipped_repairer.detector, glossary=shipped_repairer.glossary, restorers=shipped_repairer.restorers,
+                    gate=shipped_repairer.gate, config=replace(shipped_repairer.config, map_lm=True),
+                    calibration=shipped_repairer.calibration, decider=decider)
+
+
+def test_the_lm_decider_loads_and_clean_text_never_loads_the_lm(shipped_repairer):
+    def refuse():
+        raise AssertionError("the LM was loaded for a clean document")
+
+    holder = LazyLanguageModel(refuse)
+    pipeline = shipped_with_lm_decider(shipped_repairer, holder)
+    assert pipeline.decider.config.features == LM_FEATURES and pipeline.decider.reads_lm
+    assert 0.5 <= pipeline.decider.threshold <= 1.0 and pipeline.decider.config.meta["lm"] is True
+    assert pipeline.repair(ARTICLE).text == ARTICLE
+    assert not holder.loaded
+
+
+def test_the_default_decider_asks_the_lm_and_restores_more_of_a_spun_article(shipped_repairer):
+    assert shipped_repairer.config.map_lm and shipped_repairer.decider.reads_lm
+    result = shipped_repairer.repair(SPUN_ARTICLE)
+    decided = [(e.old, e.new) for e in result.edits if e.source == "document"]
+    assert decided == LM_DECIDED
+    assert shipped_repairer.decider.lm.loaded
+    assert shipped_repairer.repair(ARTICLE).text == ARTICLE
+    segments = paragraphs(SPUN_ARTICLE)
+    proposals = shipped_repairer.document_candidates(SPUN_ARTICLE, segments, shipped_repairer.detect_paragraphs([SPUN_ARTICLE], [segments])[0])
+    with pytest.raises(ValueError, match="build it with lm"):
+        MapDecider(shipped_repairer.decider.config, shipped_repairer.decider.ngram).decide(SPUN_ARTICLE, proposals)

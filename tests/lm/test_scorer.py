@@ -134,3 +134,18 @@ def test_int8_keeps_the_head_fp32_and_the_clear_margins(lm):
     for left, original, spun, right in CLEAR_PAIRS[:3]:
         good, bad = int8.score_candidates(left, [original, spun], right, right_words=3)
         assert good.logprob > bad.logprob
+
+
+def test_continuation_logprobs_match_the_candidate_scores(lm):
+    # The batched pairs read the same numbers as score_candidates' two-sided score, whatever the
+    # batch holds beside them (sorted by length, right-padded).
+    left, right = "The foreign minister ", " on Monday that"
+    expected = [s.logprob for s in lm.score_candidates(left, ["said", "mentioned"], right, right_words=3)]
+    pairs = [(left, "said" + right), ("Police ", "arrived."), (left, "mentioned" + right),
+             ("A much longer left context about the ministry and its officials, which ", "said so.")]
+    scores = lm.continuation_logprobs(pairs)
+    assert scores[0] == pytest.approx(expected[0], abs=1e-3)
+    assert scores[2] == pytest.approx(expected[1], abs=1e-3)
+    assert all(s < 0 for s in scores)
+    with pytest.raises(ValueError, match="empty continuation"):
+        lm.continuation_logprobs([("The minister", "")])
