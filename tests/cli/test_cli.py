@@ -7,6 +7,8 @@ is in test_process.py.
 from __future__ import annotations
 
 import codecs
+import subprocess
+import sys
 import os
 from pathlib import Path
 
@@ -244,3 +246,13 @@ def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
     clean = tmp_path / "clean.txt"
     clean.write_text(ARTICLE, encoding="utf-8")
     assert unspin("fix", str(clean)).stdout == ARTICLE.encode("utf-8")
+
+
+def test_help_and_the_pipeline_modules_do_not_import_torch():
+    # `unspin --help` took 2 s instead of 0.4 when the pipeline's modules imported repair.lm at
+    # module level (torch comes with it); the models import torch when they load, not before.
+    code = ("import sys\nfrom repair.cli import main\nimport repair.pipeline.repairer, repair.document.decide\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('torch loaded:', 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("torch loaded: False")
