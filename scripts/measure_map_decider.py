@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.lm:
         lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
+              # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json
               "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
     tick = time.perf_counter()
     spun_inputs, clean_inputs = candidates_of(repairer, spun), candidates_of(repairer, articles)

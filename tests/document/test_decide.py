@@ -197,3 +197,11 @@ def test_the_default_decider_asks_the_lm_and_restores_more_of_a_spun_article(shi
     proposals = shipped_repairer.document_candidates(SPUN_ARTICLE, segments, shipped_repairer.detect_paragraphs([SPUN_ARTICLE], [segments])[0])
     with pytest.raises(ValueError, match="build it with lm"):
         MapDecider(shipped_repairer.decider.config, shipped_repairer.decider.ngram).decide(SPUN_ARTICLE, proposals)
+
+
+def test_a_missing_language_model_package_is_named_with_the_way_around_it():
+    from repair.lm.load import LanguageModelNotFoundError
+    from repair.pipeline.repairer import language_model
+
+    with pytest.raises(LanguageModelNotFoundError, match="no-such-lm-package.*--no-map-lm"):
+        language_model("no-such-lm-package")
