@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, spins)
         if args.rows:
             args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
-    if args.lm and not all("lm" in r for r in rows):
+    if not args.lm:
+        for row in rows:  # rows shared with an LM fit carry its margins; this fit reads counts alone
+            row.pop("lm", None)
+    elif not all("lm" in r for r in rows):
         from repair.lm import LanguageModel
 
         places = sum(min(r["occurrences"], MAX_PLACES) for r in rows)

@@ -22,6 +22,11 @@ applied to every occurrence of ``old`` that no kept edit covers and where the co
 prefer ``new`` in that place by the fitted margin (source ``document``); documents shorter than
 the fitted articles keep their per-occurrence decisions. ``models/document/MODEL_CARD.md`` has
 its training data and measurements.
+
+The default decider (``LM_DECIDER_FILES``, ``LM_FEATURES``) also reads the pretrained language
+model: for each entry, how much more likely the new wording is than the spun one in two of its
+places (``repair.document.lm_margin``). Counts say a spinner put ``old`` there; the LM says a
+fluent writer would have put ``new``. It is read only when a spun document's map is decided.
 """
 from __future__ import annotations
 
@@ -169,7 +174,8 @@ def margin_values(margin: EntryMargin | None) -> tuple[float, float]:
 
 
 def with_lm_margins(lm, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
-    """``features`` with the LM's margins over each entry's places appended (one LM batch)."""
+    """``features`` with the LM's margins over each entry's places appended (one LM batch;
+    ``lm`` is a loaded ``repair.lm.LanguageModel``)."""
     margins = entry_margins(lm, text, [(f.old, f.new) for f in features])
     return [EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(m))) for f, m in zip(features, margins)]
 
@@ -212,7 +218,8 @@ class MapDeciderConfig:
 
 
 class MapDecider:
-    """Probability that a document's proposed map entry is right, from counts and proposals."""
+    """Probability that a document's proposed map entry is right, from counts and proposals (and,
+    fitted with ``LM_FEATURES``, the LM's margins)."""
 
     def __init__(self, config: MapDeciderConfig, ngram: NgramModel, lm: LazyLanguageModel | None = None):
         """``lm`` is read only by a decider fitted with the LM's margins (``LM_FEATURES``), and
@@ -220,6 +227,8 @@ class MapDecider:
         if tuple(config.features) not in (FEATURES, LM_FEATURES):
             raise ValueError(f"map decider was fitted on features {list(config.features)}, this code computes {list(FEATURES)} "
                              f"(or with the LM, {list(LM_FEATURES)}): refit it")
+        if not len(config.weights) == len(config.mean) == len(config.scale) == len(config.features):
+            raise ValueError(f"map decider has {len(config.weights)} weights for {len(config.features)} features: refit it")
         self.config = config
         self.ngram = ngram
         self.lm = lm

@@ -1,8 +1,9 @@
 """A language model loaded on first use and shared by whoever holds it.
 
 The default map decider (``repair.document.decide``), the restorer kind ``seq2seq+lm`` and the
-detector kind ``cascade+lm`` all read the LM only for text that needs it; clean text never loads it. The holder is created explicitly by a registry
-and passed to the component; there is no module-level state.
+detector kind ``cascade+lm`` all read the LM only for text that needs it; clean text never loads
+it. The holder is created explicitly (by a registry, or ``Repairer.load`` for the decider) and
+passed to the component; there is no module-level state.
 """
 from __future__ import annotations
 
