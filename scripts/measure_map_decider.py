@@ -3,6 +3,7 @@
     python scripts/measure_map_decider.py [--articles 40] [--seeds 2] [--out eval/reports/map_decider.json]
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
     python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the default decider, which asks the LM
+    python scripts/measure_map_decider.py --lm --dictionary --seeds 1 --rate 0.45      # a spinner closer to commercial ones
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
@@ -55,13 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.3, help="spinner rate (preset 'broad')")
     parser.add_argument("--min-words", type=int, default=150)
     parser.add_argument("--restorer", default=RepairConfig.restorer, help="restorer kind (its own calibration and decider)")
+    parser.add_argument("--dictionary", action="store_true",
+                        help="spin like a commercial spinner: the strongest synonym always, function words as often as others")
     parser.add_argument("--lm", action="store_true", help="add the decider that also reads the LM's margins")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     articles = read_articles(args.articles, args.min_words)
-    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), SpinConfig.preset("broad", rate=args.rate, one_map=True))
+    if args.dictionary:
+        # Closer to a commercial spinner: one fixed synonym per word (the thesaurus's strongest),
+        # function words swapped as often as others ("also -> as well", "company -> troupe").
+        config = SpinConfig.preset("restorer", rate=args.rate, one_map=True, top_k=1, function_rate=1.0)
+    else:
+        config = SpinConfig.preset("broad", rate=args.rate, one_map=True)
+    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), config)
     clean = [text for _ in range(args.seeds) for text in articles]
     spun = [spinner.spin(text, seed=seed).spun for seed in range(1, args.seeds + 1) for text in articles]
     words = sum(map(count_words, spun))
@@ -72,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.lm:
         lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
+              "spinner": "dictionary (top_k 1, function_rate 1)" if args.dictionary else "broad",
               # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json
               "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
     tick = time.perf_counter()
