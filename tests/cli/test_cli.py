@@ -7,9 +7,9 @@ is in test_process.py.
 from __future__ import annotations
 
 import codecs
+import os
 import subprocess
 import sys
-import os
 from pathlib import Path
 
 import pytest
