@@ -20,6 +20,7 @@ from repair.cli.detect import (
     probability,
     report_problem,
 )
+from repair.document.profile import substitution_map
 from repair.errors import UnspinError
 from repair.io.inputs import STDIN
 from repair.io.manifest import MANIFEST_NAME
@@ -59,7 +60,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--in-place", action="store_true", help="rewrite changed inputs (a backup is kept, see --backup-suffix)")
     parser.add_argument("--backup-suffix", default=".orig", help="suffix of the backup --in-place keeps ('' for none; default %(default)s)")
     parser.add_argument("--format", choices=["text", "json", "html"], default="text",
-                        help='stdout: repaired text, or JSON lines {"path","text","edits"}; html: a review page per input (see below)')
+                        help='stdout: repaired text, or JSON lines {"path","text","substitution_map","edits"}; html: a review page per input (see below)')
     parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
     parser.add_argument("--no-weak-spans", action="store_true",
                         help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
@@ -108,7 +109,10 @@ def emit(outcome: FileOutcome, args: argparse.Namespace, extra: dict | None = No
     if outcome.status != "done" or outcome.resumed:
         return
     if args.format == "json":
-        record = {"path": outcome.path, "text": outcome.text, "edits": list(outcome.edit_list), **(extra or {})}
+        # The inferred map first: an editor reads "mentioned -> said x14, 0.99" before the edits.
+        inferred = [entry.to_dict() for entry in substitution_map(outcome.edit_objects())]
+        record = {"path": outcome.path, "text": outcome.text, "substitution_map": inferred,
+                  "edits": list(outcome.edit_list), **(extra or {})}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     elif args.diff:
         sys.stdout.write(outcome.diff or "")

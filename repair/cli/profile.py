@@ -53,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
 
     from repair.document.profile import learn_profile
     from repair.io.batch import run_batch, terminate_as_interrupt
-    from repair.results import Edit
 
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence)
     items = input_items(args, skip=[args.output] if args.output is not None else [])
@@ -63,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         for outcome in outcomes:
             report_problem(outcome)
             if outcome.status == "done" and outcome.spun:
-                documents.append([Edit(e["start"], e["end"], e["old"], e["new"], e["source"], e["confidence"])
-                                  for e in outcome.edit_list])
+                documents.append(outcome.edit_objects())
     profile = learn_profile(documents)
     to_stdout = args.output is None or args.output == Path("-")
     if not to_stdout:

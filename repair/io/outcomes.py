@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from repair.errors import InputError
 from repair.io.files import BinaryFileError, Encoding
 from repair.io.inputs import STDIN, InputItem, Status
+from repair.results import Edit
 
 MANIFEST_KEYS = (
     "path", "output", "status", "error", "sha256", "output_sha256", "encoding", "format", "words", "score", "spun",
@@ -40,6 +41,10 @@ class FileOutcome:
     edit_list: tuple[dict, ...] = ()
     spans: tuple[dict, ...] = ()
     diff: str | None = None
+
+    def edit_objects(self) -> list[Edit]:
+        """``edit_list`` as ``Edit`` values (the batch passes plain dicts between processes)."""
+        return [Edit(e["start"], e["end"], e["old"], e["new"], e["source"], e["confidence"]) for e in self.edit_list]
 
     def manifest_record(self) -> dict:
         record = {key: getattr(self, key) for key in MANIFEST_KEYS}

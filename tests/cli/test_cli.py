@@ -139,7 +139,8 @@ def test_fix_stdin_and_json_contract(unspin, seeds_dir, tmp_path):
     result = unspin("fix", str(spun_path), "--format", "json")
     assert result.returncode == 0, result.stderr
     (record,) = json_lines(result.stdout)
-    assert set(record) == {"path", "text", "edits"} and record["path"] == str(spun_path)
+    assert set(record) == {"path", "text", "substitution_map", "edits"} and record["path"] == str(spun_path)
+    assert all(set(entry) == {"old", "new", "count", "confidence"} for entry in record["substitution_map"])
     assert record["edits"] and record["text"] != spun
     for edit in record["edits"]:
         required = {"start", "end", "old", "new", "source", "confidence"}
@@ -239,6 +240,11 @@ def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
     counts = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-lm").stdout)[0]
     alone = json_lines(unspin("fix", str(path), "--format", "json", "--no-map-decisions").stdout)[0]
     assert [(e["old"], e["new"]) for e in decided["edits"] if e["source"] == "document"] == LM_DECIDED
+    # The record leads with the inferred map, most frequent first, one entry per pair.
+    inferred = [(m["old"], m["new"], m["count"]) for m in decided["substitution_map"]]
+    assert inferred[:3] == [("adjacent", "next", 2), ("battalion", "people", 2), ("expect", "plan", 2)]
+    assert {(old, new) for old, new, _ in inferred} == {(o.lower(), n.lower()) for o, n in LM_DECIDED}
+    assert all(0.5 <= m["confidence"] <= 1.0 for m in decided["substitution_map"])
     assert [e["old"] for e in counts["edits"] if e["source"] == "document"] == ["battalion", "Confrontation"]
     assert not any(e["source"] == "document" for e in alone["edits"])
     assert "Opposition members said the plan was rushed" in decided["text"]
