@@ -109,7 +109,7 @@ def emit(outcome: FileOutcome, args: argparse.Namespace, extra: dict | None = No
     if outcome.status != "done" or outcome.resumed:
         return
     if args.format == "json":
-        # The inferred map first: an editor reads "mentioned -> said x14, 0.99" before the edits.
+        # The inferred map before the edits: an editor reads "mentioned -> said x14, 0.99" first.
         inferred = [entry.to_dict() for entry in substitution_map(outcome.edit_objects())]
         record = {"path": outcome.path, "text": outcome.text, "substitution_map": inferred,
                   "edits": list(outcome.edit_list), **(extra or {})}
