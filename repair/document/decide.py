@@ -173,13 +173,6 @@ def margin_values(margin: EntryMargin | None) -> tuple[float, float]:
     return (margin.mean / 10.0, margin.smallest / 10.0)
 
 
-def with_lm_margins(lm, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
-    """``features`` with the LM's margins over each entry's places appended (one LM batch;
-    ``lm`` is a loaded ``repair.lm.LanguageModel``)."""
-    margins = entry_margins(lm, text, [(f.old, f.new) for f in features])
-    return [EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(m))) for f, m in zip(features, margins)]
-
-
 @dataclass(frozen=True)
 class MapDeciderConfig:
     """The fitted decider (Hugging Face style: a config with a ``model_type`` is the whole model).
@@ -294,13 +287,13 @@ class MapDecider:
         return choose_entries(list(zip(self.probabilities(features), features)), self.threshold)
 
     def _with_lm_margins(self, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
+        """``features`` with the LM's margins over each entry's places appended (one LM batch)."""
         if self.lm is None:
             raise ValueError("this map decider reads the language model's margins: build it with lm")
         tick = time.perf_counter()
-        lm = self.lm.get()
-        extended = with_lm_margins(lm, text, features)
+        margins = entry_margins(self.lm.get(), text, [(f.old, f.new) for f in features])
         self.lm.seconds += time.perf_counter() - tick
-        return extended
+        return [EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(m))) for f, m in zip(features, margins)]
 
     def edits(self, text: str, proposals: Sequence[Edit], taken: Sequence[Edit]) -> list[Edit]:
         """Edits (source ``document``) for the decided entries' occurrences that no edit in

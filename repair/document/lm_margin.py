@@ -13,6 +13,7 @@ through it in one batch: the cost is one decision per word type, not one per wor
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def right_window(text: str, end: int, words: int = RIGHT_WORDS) -> str:
 def place_pairs(text: str, old: str, new: str, max_places: int = MAX_PLACES) -> list[tuple[tuple[str, str], tuple[str, str]]]:
     """For the first ``max_places`` occurrences of ``old``: (left, old continuation), (left, new continuation)."""
     pairs = []
-    for match in list(occurrence_pattern(old).finditer(text))[:max_places]:
+    for match in itertools.islice(occurrence_pattern(old).finditer(text), max_places):
         left, right = left_window(text, match.start()), right_window(text, match.end())
         pairs.append(((left, match.group() + right), (left, match_case(match.group(), new) + right)))
     return pairs

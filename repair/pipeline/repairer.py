@@ -184,7 +184,7 @@ class Repairer:
         archive = ArchiveRestorer.load(index) if index is not None else None
         spinner_profile = SpinnerProfile.load(profile) if profile is not None else None
         calibration = load_calibration(resources.root / "restorer", config.restorer)
-        reads_lm = config.map_decisions and config.map_lm and config.use_model and config.restorer in LM_DECIDER_FILES
+        reads_lm = config.map_lm and config.use_model and config.restorer in LM_DECIDER_FILES
         decider = (MapDecider.from_pretrained(resources.root / "document", resources.ngram, config.restorer,
                                               lm=language_model() if reads_lm else None)
                    if config.map_decisions else None)
