@@ -16,6 +16,15 @@ and written to ``models/document/`` with that curve. Fixed seeds; it prints its 
 With ``--lm`` every row also gets the pretrained LM's margins over the entry's places
 (``repair.document.lm_margin``), and the decider fitted with them is written beside the other
 (``LM_DECIDER_FILES``). ``--rows`` lets both fits share one collection of rows.
+
+With ``--thesaurus`` the rows are the entries the restorer never proposed
+(``repair.document.thesaurus_entries``), collected behind the shipped LM decider: each spun
+article goes through the default pipeline without them, and every thesaurus entry that does not
+clash with the LM decider's map becomes a row, judged on the occurrences it would add. Its
+articles are spun by the ``broad`` spinner at ``--rates`` and by the ``dictionary`` one (closer
+to a commercial spinner) at ``--dictionary-rates``; the fit is written to ``THESAURUS_DECIDER_FILES``.
+
+    python scripts/fit_map_decider.py --thesaurus --seeds 2 --rows thesaurus_rows.json
 """
 from __future__ import annotations
 
@@ -30,9 +39,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repair import text as textutil  # noqa: E402
-from repair.document.decide import (DECIDER_FILES, FEATURES, LM_DECIDER_FILES, LM_FEATURES, EntryFeatures,  # noqa: E402
-                                    MapDecider, MapDeciderConfig, choose_entries, context_preference, entry_features,
-                                    margin_values)
+from repair.document.decide import (DECIDER_FILES, FEATURES, LM_DECIDER_FILES, LM_FEATURES,  # noqa: E402
+                                    THESAURUS_DECIDER_FILES, EntryFeatures, MapDecider, MapDeciderConfig, choose_entries,
+                                    context_preference, entry_features, margin_values, probabilities, unclaimed, write_config)
+from repair.document.thesaurus_entries import THESAURUS_FEATURES, with_lm_leads  # noqa: E402
 from repair.document.lm_margin import MAX_PLACES, entry_margins  # noqa: E402
 from repair.document.apply import apply_map  # noqa: E402
 from repair.evaluate.collect import judge_edits  # noqa: E402
@@ -77,6 +87,41 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spi
                                  "occurrences": entry.occurrences, "values": list(entry.values),
                                  "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
         print(f"  map {seed} (rate {rate}): {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
+    return rows
+
+
+def collect_thesaurus_rows(repairer: Repairer, articles: list[str], spins: list[tuple[str, int, float]]) -> list[dict]:
+    """One row per thesaurus entry (``repair.document.thesaurus_entries``) per spun article the
+    pipeline calls spun, behind its LM decider: entries that clash with that decider's map are
+    not rows, and an entry's added occurrences are those no edit of the pipeline covers.
+
+    Args:
+        spins: (spinner preset, seed, rate) of each one-map spinner every article is spun with.
+    """
+    decider = repairer.decider
+    lister = MapDecider(decider.config, decider.ngram, decider.lm, Thesaurus.load(models_dir() / "thesaurus"))  # lists, never applies
+    rows = []
+    for preset, seed, rate in spins:
+        spinner = Spinner(lister.thesaurus, SpinConfig.preset(preset, one_map=True))
+        tick = time.perf_counter()
+        for article, clean in enumerate(articles):
+            spun = spinner.spin(clean, seed=seed, rate=rate).spun
+            segments = textutil.paragraphs(spun)
+            reports = repairer.detect_paragraphs([spun], [segments])[0]
+            candidates = repairer.document_candidates(spun, segments, reports)
+            result = repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+            if not result.detection.spun:
+                continue
+            features, found = lister.candidates(spun, candidates)
+            claimed = choose_entries(list(zip(probabilities(decider.config, features), features)), decider.threshold)
+            for entry in with_lm_leads(unclaimed(found, claimed)):
+                added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], result.edits)
+                if added:
+                    preferences = [context_preference(decider.ngram, spun, e.start, e.end, e.new) for e in added]
+                    rows.append({"article": article, "seed": seed, "rate": rate, "spinner": preset, "old": entry.old,
+                                 "new": entry.new, "occurrences": entry.occurrences, "values": list(entry.values),
+                                 "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
+        print(f"  {preset} map {seed} (rate {rate}): {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
     return rows
 
 
@@ -158,12 +203,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="context filters to compare (nats; 'none' for no filter); the best is kept")
     parser.add_argument("--rows", type=Path, default=None, help="reuse (or write) the collected rows here")
     parser.add_argument("--lm", action="store_true", help="also read the pretrained LM's margins (repair.document.lm_margin)")
+    parser.add_argument("--thesaurus", action="store_true",
+                        help="fit the decider of the entries the restorer never proposed (repair.document.thesaurus_entries)")
+    parser.add_argument("--dictionary-rates", type=float, nargs="+", default=[0.3, 0.45],
+                        help="with --thesaurus: rates of the 'dictionary' spinner, spun besides the broad one")
     parser.add_argument("--out", type=Path, default=None, help="models folder's document/ (default: the shipped one)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     if args.rows and args.rows.is_file():
         rows = json.loads(args.rows.read_text(encoding="utf-8"))
+    elif args.thesaurus:
+        articles = validation_articles(args.min_words)
+        rates = [("broad", rate) for rate in args.rates] + [("dictionary", rate) for rate in args.dictionary_rates]
+        spins = [(preset, i * args.seeds + seed, rate) for i, (preset, rate) in enumerate(rates) for seed in range(1, args.seeds + 1)]
+        print(f"data: {len(articles)} validation articles x {len(spins)} one-map spins ({args.seeds} at each of {rates}); "
+              f"budget: about 3 minutes of 2 CPU cores per spin (the pipeline with its LM decider, then the LM on the thesaurus's entries)",
+              file=sys.stderr)
+        repairer = Repairer.load(config=RepairConfig(restorer=args.kind))  # the LM decider, no thesaurus entries
+        rows = collect_thesaurus_rows(repairer, articles, spins)
+        if args.rows:
+            args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
     else:
         articles = validation_articles(args.min_words)
         spins = [(i * args.seeds + seed, rate) for i, rate in enumerate(args.rates) for seed in range(1, args.seeds + 1)]
@@ -173,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = collect_rows(repairer, NgramModel.load(models_dir()), articles, spins)
         if args.rows:
             args.rows.write_text(json.dumps(rows) + "\n", encoding="utf-8")
-    if not args.lm:
+    if args.thesaurus:
+        pass  # its rows carry the LM's margins among their values
+    elif not args.lm:
         for row in rows:  # rows shared with an LM fit carry its margins; this fit reads counts alone
             row.pop("lm", None)
     elif not all("lm" in r for r in rows):
@@ -210,15 +272,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     config = MapDeciderConfig(
-        features=LM_FEATURES if args.lm else FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
+        features=THESAURUS_FEATURES if args.thesaurus else LM_FEATURES if args.lm else FEATURES, weights=tuple(round(float(w), 6) for w in fitted[0]),
         mean=tuple(round(float(m), 6) for m in fitted[2]), scale=tuple(round(float(s), 6) for s in fitted[3]),
         bias=round(fitted[1], 6), threshold=threshold, min_preference=margin, min_words=args.min_words,
-        meta={"kind": args.kind, "lm": args.lm, "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rates": sorted({r.get("rate", 0.3) for r in rows}),
+        meta={"kind": args.kind, "lm": args.lm or args.thesaurus, "thesaurus": args.thesaurus,
+              "spinners": sorted({r.get("spinner", "broad") for r in rows}), "articles": len({r["article"] for r in rows}), "seeds": args.seeds, "rates": sorted({r.get("rate", 0.3) for r in rows}),
               "entries": len(rows), "occurrences": len(occurrences), "target": args.target, "l2": args.l2,
               "cross_fitted_curve": choices[margin]["curve"],
               "other_min_preferences": {str(m): {k: c[k] for k in ("threshold", "restored_right")} for m, c in choices.items()},
               "script": "scripts/fit_map_decider.py"})
-    path = MapDecider(config, ngram=None).save_pretrained(args.out or models_dir() / "document", args.kind)
+    files = THESAURUS_DECIDER_FILES if args.thesaurus else LM_DECIDER_FILES if args.lm else DECIDER_FILES
+    path = write_config(config, (args.out or models_dir() / "document") / files[args.kind])
     print(f"wrote {path}", file=sys.stderr)
     return 0
 

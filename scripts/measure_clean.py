@@ -7,6 +7,7 @@ edited spans per 1,000 input words. The edits are listed so that a reader can se
 
     python scripts/measure_clean.py --articles 200 --out eval/reports/clean.json
     python scripts/measure_clean.py --articles 50 --restorer seq2seq+lm --label seq2seq+lm
+    python scripts/measure_clean.py --map-thesaurus --label map-thesaurus --out eval/reports/clean.json
 """
 from __future__ import annotations
 
@@ -71,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=200, help="first N articles of the held-out test split")
     parser.add_argument("--detector", default=RepairConfig.detector)
     parser.add_argument("--restorer", default=RepairConfig.restorer)
+    parser.add_argument("--map-thesaurus", action="store_true", help="the map decider also judges the thesaurus's entries")
     parser.add_argument("--label", default="default", help="key of this run in the report")
     parser.add_argument("--out", type=Path, default=None, help="JSON report to add this run to (other labels are kept)")
     args = parser.parse_args(argv)
 
     articles = read_articles(corpus_path("test"), args.articles)
-    repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer))
+    repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer,
+                                                              map_thesaurus=args.map_thesaurus))
     result = {"detector": args.detector, "restorer": args.restorer, **measure(repairer, articles)}
     print(json.dumps({k: v for k, v in result.items() if k != "edits"}))
     for edit in result["edits"]:

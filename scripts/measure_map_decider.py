@@ -2,15 +2,16 @@
 
     python scripts/measure_map_decider.py [--articles 40] [--seeds 2] [--out eval/reports/map_decider.json]
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
-    python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the default decider, which asks the LM
+    python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the deciders that ask the LM (the default, and --map-thesaurus)
     python scripts/measure_map_decider.py --lm --dictionary --seeds 1 --rate 0.45      # a spinner closer to commercial ones
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
 ``--seeds`` one-map spinners. Line-ups, on the same spun articles: the shipped pipeline with
 ``map_decisions`` off (each occurrence alone, plus repeats of kept edits) and on with counts and
-proposals alone (``map_lm`` off), and with ``--lm`` the default decider, which also reads the LM's
-margins. The line-ups differ only after the restorer, so every article's candidates are computed
+proposals alone (``map_lm`` off), and with ``--lm`` the decider that also reads the LM's margins,
+on the restorer's proposals alone (the default) and with the thesaurus's entries too
+(``map_thesaurus``). The line-ups differ only after the restorer, so every article's candidates are computed
 once and each line-up decides from the same ones. Every edit is also judged alone against the
 clean article, per source; the clean originals are repaired by every line-up to count what the
 decider damages.
@@ -31,6 +32,8 @@ from repair import text as textutil  # noqa: E402
 from repair.pipeline.repairer import Repairer, combine_reports  # noqa: E402
 from repair.resources.thesaurus import Thesaurus  # noqa: E402
 from repair.synth.spin import SpinConfig, Spinner  # noqa: E402
+from repair.evaluate.collect import judge_edits  # noqa: E402
+from repair.evaluate.metrics import expected_calibration_error, reliability_table  # noqa: E402
 from repair.text import count_words  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,6 +52,18 @@ def candidates_of(repairer: Repairer, texts: list[str]) -> list[tuple]:
     return inputs
 
 
+def calibration(spun: list[str], clean: list[str], results) -> dict:
+    """Expected calibration error of the edits, all of them and the decided (``document``) ones."""
+    judged_edits = [(edit, right) for source, reference, result in zip(spun, clean, results)
+                    for edit, right in zip(result.edits, judge_edits(source, reference, result.edits))]
+    report = {}
+    for name, kept in (("all", judged_edits), ("document", [(e, r) for e, r in judged_edits if e.source == "document"])):
+        table = reliability_table([e.confidence for e, _ in kept], [r for _, r in kept])
+        error = expected_calibration_error(table)
+        report[name] = {"edits": len(kept), "ece": None if error is None else round(error, 4)}
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=40)
@@ -64,12 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     articles = read_articles(args.articles, args.min_words)
-    if args.dictionary:
-        # Closer to a commercial spinner: one fixed synonym per word (the thesaurus's strongest),
-        # function words swapped as often as others ("also -> as well", "company -> troupe").
-        config = SpinConfig.preset("restorer", rate=args.rate, one_map=True, top_k=1, function_rate=1.0)
-    else:
-        config = SpinConfig.preset("broad", rate=args.rate, one_map=True)
+    config = SpinConfig.preset("dictionary" if args.dictionary else "broad", rate=args.rate, one_map=True)
     spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), config)
     clean = [text for _ in range(args.seeds) for text in articles]
     spun = [spinner.spin(text, seed=seed).spun for seed in range(1, args.seeds + 1) for text in articles]
@@ -80,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on counts (--no-map-lm)": repairer}
     if args.lm:
         lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
+        lineups["decider with LM and thesaurus entries (--map-thesaurus)"] = Repairer.load(
+            config=RepairConfig(restorer=args.restorer, map_thesaurus=True))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "spinner": "dictionary (top_k 1, function_rate 1)" if args.dictionary else "broad",
               # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json
@@ -94,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         entries = [str(e) for r in results for e in r.substitution_map if any(
             x.source == "document" and x.old.lower() == e.old for x in r.edits)]
         report["lineups"][name] = {**scores(spun, [r.text for r in results], clean), **judged(spun, clean, results),
+                                   "calibration": calibration(spun, clean, results),
                                    "clean_words_changed": sum(len(r.edits) for r in on_clean),
                                    "document_entries": entries[:40],
                                    "decide_seconds": round(time.perf_counter() - tick, 1)}

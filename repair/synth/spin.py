@@ -62,12 +62,16 @@ SOURCE_PRESETS: dict[str, dict[str, float]] = {
     # Closed-class and pertainym-derived swaps are corpus/graph inferences: broad only.
     "broad": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6,
               "twohop": 1.5, "distrib": 0.8, "derived": 1.0, "closed": 1.0},
+    # Closer to a commercial spinner: the restorer's sources, but one fixed synonym per word (the
+    # strongest) and function words swapped as often as others ("also -> as well"): PRESET_SETTINGS.
+    "dictionary": {"phrase": 1.0, "wordnet": 1.0, "mythes": 1.0, "similar": 0.8, "related": 0.6},
 }
 # A capitalised word after these (and any OPENERS) starts a sentence, so it is not a name; a
 # dash counts too because datelines end in one ("LONDON — Officials said").
 SENTENCE_ENDS = ".!?:\n—–-"
 OPENERS = " \"'“‘(["
-PRESET_SETTINGS: dict[str, dict[str, int]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20}}
+PRESET_SETTINGS: dict[str, dict[str, float]] = {"restorer": {"top_k": 12}, "broad": {"top_k": 20},
+                                                 "dictionary": {"top_k": 1, "function_rate": 1.0}}
 HeldOutMode = Literal["allow", "exclude"]
 
 

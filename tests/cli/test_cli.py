@@ -254,6 +254,18 @@ def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
     assert unspin("fix", str(clean)).stdout == ARTICLE.encode("utf-8")
 
 
+def test_fix_judges_thesaurus_entries_when_asked(unspin, tmp_path):
+    from tests.document.test_decide import SPUN_WATER_ARTICLE
+
+    path = tmp_path / "spun.txt"
+    path.write_text(SPUN_WATER_ARTICLE, encoding="utf-8")
+    default = json_lines(unspin("fix", str(path), "--format", "json").stdout)[0]
+    thesaurus = json_lines(unspin("fix", str(path), "--format", "json", "--map-thesaurus").stdout)[0]
+    assert ("bespoke", "called for") in {(m["old"], m["new"]) for m in thesaurus["substitution_map"]}
+    assert ("bespoke", "called for") not in {(m["old"], m["new"]) for m in default["substitution_map"]}
+    assert "belted along and called for a public" in thesaurus["text"] and "belted along and bespoke a public" in default["text"]
+
+
 def test_help_and_the_pipeline_modules_do_not_import_torch():
     # `unspin --help` took 2 s instead of 0.4 when the pipeline's modules imported repair.lm at
     # module level (torch comes with it); the models import torch when they load, not before.

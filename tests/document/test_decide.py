@@ -9,7 +9,8 @@ import pytest
 
 from repair.document.apply import apply_map, occurrence_pattern
 from repair.document.decide import (FEATURES, LM_FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
-                                    count_evidence, entry_features)
+                                    count_evidence, entry_features, read_config)
+from repair.document.thesaurus_entries import THESAURUS_FEATURES
 from repair.lm.lazy import LazyLanguageModel
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
@@ -205,3 +206,45 @@ def test_a_missing_language_model_package_is_named_with_the_way_around_it():
 
     with pytest.raises(LanguageModelNotFoundError, match="no-such-lm-package.*--no-map-lm"):
         language_model("no-such-lm-package")
+
+
+# A 200-word article written for this test, spun by the project's "dictionary" spinner (closer to
+# a commercial one: the strongest synonym always; seed 4, rate 0.45).
+WATER_ARTICLE = """The regional water board said on Monday that it would also raise the price of tap water next year, the second increase in three years. The board said the money would also pay for new pipes and for repairs to the oldest treatment plant in the region.
+Residents said they were worried about the cost. "We already pay too much, and the water still tastes bad," said one man who lives near the river. Local businesses also said the increase would hurt small shops and restaurants, which use a lot of water every day.
+The chairman of the board said the company had tried to keep prices low for as long as possible, but that energy costs and wages had also gone up. He said the board would look again at discounts for families with low incomes before the new prices start.
+Opposition members said the plan was rushed and called for a public hearing. Environmental groups said the board should also do more to stop leaks, which waste about a fifth of the water it treats. The board is expected to vote on the final plan next month, officials said."""
+SPUN_WATER_ARTICLE = """The territorial irrigate plank stated on Monday that it would also raise the cost of tap irrigate next twelvemonth, the second increase in three twelvemonths. The plank stated the medium of exchange would also pay for fresh pipes and for repairs to the most older treatment plant in the part.
+Occupants stated they were worried about the be. "We already pay excessively much, and the irrigate still gustatory perceptions bad," stated one man who lives near the stream. Local businesses also stated the increase would ache little stores and restaurants, which use a lot of irrigate every day.
+The chairman of the plank stated the company had tried to hold prices low for as long as possible, but that vigor costs and earningses had also arisen. He stated the plank would look again at brushes aside for families with low financial gains before the fresh prices start.
+Resistance members stated the plan was belted along and bespoke a public hearing. Environmental groups stated the plank should also do to a greater extent to halt leaks, which desert about a one-fifth of the irrigate it treats. The plank is expected to vote on the final plan next calendar month, functionaries stated."""
+
+
+def test_the_thesaurus_entries_restore_a_swap_the_restorer_never_proposed(shipped_repairer, shipped_pipeline):
+    with_thesaurus = shipped_pipeline(RepairConfig(map_thesaurus=True))
+    decider = with_thesaurus.decider
+    assert decider.thesaurus_config.features == THESAURUS_FEATURES and decider.thesaurus is not None
+    assert 0.5 <= decider.thesaurus_config.threshold <= 1.0 and decider.thesaurus_config.meta["target"] >= 0.9
+    assert shipped_repairer.decider.thesaurus is None and shipped_repairer.decider.reads_lm  # opt-in
+    result = with_thesaurus.repair(SPUN_WATER_ARTICLE)
+    without = shipped_repairer.repair(SPUN_WATER_ARTICLE)
+    decided = [(e.old, e.new) for e in result.edits if e.source == "document"]
+    decided_without = [(e.old, e.new) for e in without.edits if e.source == "document"]
+    # "bespoke" (for "called for") reads as a word of its own, and the restorer never proposed
+    # anything there; the thesaurus lists it as a synonym of "call for", and the LM agrees.
+    assert [pair for pair in decided if pair not in decided_without] == [("bespoke", "called for")]
+    assert "the plan was belted along and called for a public hearing." in result.text
+    assert with_thesaurus.repair(WATER_ARTICLE).text == WATER_ARTICLE
+
+
+def test_the_thesaurus_entries_need_the_lm_decider_and_their_file(shipped_repairer, shipped_resources, tmp_path):
+    folder = models_dir() / "document"
+    counts = read_config(folder / "map_decider.json")
+    with pytest.raises(ValueError, match="language model"):
+        MapDecider(counts, shipped_resources.ngram, shipped_repairer.decider.lm, shipped_resources.thesaurus)
+    (tmp_path / "map_decider_lm.json").write_bytes((folder / "map_decider_lm.json").read_bytes())
+    with pytest.raises(ModelNotFoundError, match="thesaurus_decider.json"):
+        MapDecider.from_pretrained(tmp_path, shipped_resources.ngram, "seq2seq", lm=shipped_repairer.decider.lm,
+                                   thesaurus=shipped_resources.thesaurus)
+    alone = MapDecider.from_pretrained(tmp_path, shipped_resources.ngram, "seq2seq", lm=shipped_repairer.decider.lm)
+    assert alone.thesaurus is None and alone.thesaurus_config is None
