@@ -61,6 +61,25 @@ from tune_document_pooling import validation_articles  # noqa: E402
 GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]
 
 
+def pipeline_run(repairer: Repairer, spun: str) -> tuple[list, object]:
+    """The pipeline's candidates for a spun article, and its result (``decide_edits``)."""
+    segments = textutil.paragraphs(spun)
+    reports = repairer.detect_paragraphs([spun], [segments])[0]
+    candidates = repairer.document_candidates(spun, segments, reports)
+    return candidates, repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+
+
+def entry_row(spun: str, clean: str, entry: EntryFeatures, taken, ngram: NgramModel, **keys) -> dict | None:
+    """A row for one entry: its features and, for each occurrence it would add (none that
+    ``taken`` covers), the context preference and whether it is right; None if it adds none."""
+    added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], taken)
+    if not added:
+        return None
+    preferences = [context_preference(ngram, spun, e.start, e.end, e.new) for e in added]
+    return {**keys, "old": entry.old, "new": entry.new, "occurrences": entry.occurrences, "values": list(entry.values),
+            "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]}
+
+
 def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spins: list[tuple[int, float]]) -> list[dict]:
     """One row per proposed map entry per spun article the pipeline (without a decider) calls spun.
 
@@ -73,19 +92,12 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spi
         tick = time.perf_counter()
         for article, clean in enumerate(articles):
             spun = spinner.spin(clean, seed=seed, rate=rate).spun
-            segments = textutil.paragraphs(spun)
-            reports = repairer.detect_paragraphs([spun], [segments])[0]
-            candidates = repairer.document_candidates(spun, segments, reports)
-            result = repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+            candidates, result = pipeline_run(repairer, spun)
             if not result.detection.spun:
                 continue
             for entry in entry_features(spun, candidates, ngram):
-                added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], result.edits)
-                if added:
-                    preferences = [context_preference(ngram, spun, e.start, e.end, e.new) for e in added]
-                    rows.append({"article": article, "seed": seed, "rate": rate, "old": entry.old, "new": entry.new,
-                                 "occurrences": entry.occurrences, "values": list(entry.values),
-                                 "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
+                row = entry_row(spun, clean, entry, result.edits, ngram, article=article, seed=seed, rate=rate)
+                rows += [row] if row else []
         print(f"  map {seed} (rate {rate}): {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
     return rows
 
@@ -106,21 +118,14 @@ def collect_thesaurus_rows(repairer: Repairer, articles: list[str], spins: list[
         tick = time.perf_counter()
         for article, clean in enumerate(articles):
             spun = spinner.spin(clean, seed=seed, rate=rate).spun
-            segments = textutil.paragraphs(spun)
-            reports = repairer.detect_paragraphs([spun], [segments])[0]
-            candidates = repairer.document_candidates(spun, segments, reports)
-            result = repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+            candidates, result = pipeline_run(repairer, spun)
             if not result.detection.spun:
                 continue
             features, found = lister.candidates(spun, candidates)
             claimed = choose_entries(list(zip(probabilities(decider.config, features), features)), decider.threshold)
             for entry in with_lm_leads(unclaimed(found, claimed)):
-                added = apply_map(spun, [MapEntry(entry.old, entry.new, entry.occurrences, 1.0)], result.edits)
-                if added:
-                    preferences = [context_preference(decider.ngram, spun, e.start, e.end, e.new) for e in added]
-                    rows.append({"article": article, "seed": seed, "rate": rate, "spinner": preset, "old": entry.old,
-                                 "new": entry.new, "occurrences": entry.occurrences, "values": list(entry.values),
-                                 "added": [[round(p, 3), right] for p, right in zip(preferences, judge_edits(spun, clean, added))]})
+                row = entry_row(spun, clean, entry, result.edits, decider.ngram, article=article, seed=seed, rate=rate, spinner=preset)
+                rows += [row] if row else []
         print(f"  {preset} map {seed} (rate {rate}): {len(rows)} entries so far ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
     return rows
 
