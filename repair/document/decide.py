@@ -9,8 +9,9 @@ proposed map entry ``old -> new`` the document's counts give two log-likelihood 
 "new was spun into old throughout" against "clean" (``repair.document.evidence``).
 ``MapDecider`` combines them with what the restorer said (its best and mean calibrated
 confidence, how many occurrences it proposed ``new`` at, and how many rival originals it
-proposed) in a logistic model fitted on whole validation articles spun with one map (``scripts/fit_map_decider.py``). Its output is the probability that an
-occurrence of ``old`` restored as ``new`` is right. An entry at or above the fitted threshold is
+proposed) in a logistic model fitted on whole validation articles spun with one map
+(``scripts/fit_map_decider.py``). Its output is the probability that an occurrence of ``old``
+restored as ``new`` is right. An entry at or above the fitted threshold is
 applied to every occurrence of ``old`` that no kept edit covers and where the corpus trigrams
 prefer ``new`` in that place by the fitted margin (source ``document``); documents shorter than
 the fitted articles keep their per-occurrence decisions. ``models/document/MODEL_CARD.md`` has
