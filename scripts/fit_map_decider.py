@@ -32,6 +32,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +62,17 @@ from tune_document_pooling import validation_articles  # noqa: E402
 GRID = [round(0.5 + 0.02 * i, 2) for i in range(25)]
 
 
-def pipeline_run(repairer: Repairer, spun: str) -> tuple[list, object]:
-    """The pipeline's candidates for a spun article, and its result (``decide_edits``)."""
-    segments = textutil.paragraphs(spun)
-    reports = repairer.detect_paragraphs([spun], [segments])[0]
-    candidates = repairer.document_candidates(spun, segments, reports)
-    return candidates, repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+def spun_runs(repairer: Repairer, articles: list[str], spinner: Spinner, seed: int, rate: float) -> Iterator[tuple]:
+    """(article number, clean, spun, candidates, result) for every article spun with one map that
+    the pipeline calls spun: its candidates and its result (``decide_edits``)."""
+    for article, clean in enumerate(articles):
+        spun = spinner.spin(clean, seed=seed, rate=rate).spun
+        segments = textutil.paragraphs(spun)
+        reports = repairer.detect_paragraphs([spun], [segments])[0]
+        candidates = repairer.document_candidates(spun, segments, reports)
+        result = repairer.decide_edits(spun, candidates, combine_reports(reports, segments, repairer.config.threshold))
+        if result.detection.spun:
+            yield article, clean, spun, candidates, result
 
 
 def entry_row(spun: str, clean: str, entry: EntryFeatures, taken, ngram: NgramModel, **keys) -> dict | None:
@@ -90,11 +96,7 @@ def collect_rows(repairer: Repairer, ngram: NgramModel, articles: list[str], spi
     rows = []
     for seed, rate in spins:
         tick = time.perf_counter()
-        for article, clean in enumerate(articles):
-            spun = spinner.spin(clean, seed=seed, rate=rate).spun
-            candidates, result = pipeline_run(repairer, spun)
-            if not result.detection.spun:
-                continue
+        for article, clean, spun, candidates, result in spun_runs(repairer, articles, spinner, seed, rate):
             for entry in entry_features(spun, candidates, ngram):
                 row = entry_row(spun, clean, entry, result.edits, ngram, article=article, seed=seed, rate=rate)
                 rows += [row] if row else []
@@ -116,11 +118,9 @@ def collect_thesaurus_rows(repairer: Repairer, articles: list[str], spins: list[
     for preset, seed, rate in spins:
         spinner = Spinner(lister.thesaurus, SpinConfig.preset(preset, one_map=True))
         tick = time.perf_counter()
-        for article, clean in enumerate(articles):
-            spun = spinner.spin(clean, seed=seed, rate=rate).spun
-            candidates, result = pipeline_run(repairer, spun)
-            if not result.detection.spun:
-                continue
+        for article, clean, spun, candidates, result in spun_runs(repairer, articles, spinner, seed, rate):
+            # The LM reads the proposals' places a second time here (decide_edits read them):
+            # a cost of collecting rows only.
             features, found = lister.candidates(spun, candidates)
             claimed = choose_entries(list(zip(probabilities(decider.config, features), features)), decider.threshold)
             for entry in with_lm_leads(unclaimed(found, claimed)):

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     articles = read_articles(corpus_path("test"), args.articles)
     repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer,
-                                                              map_thesaurus=args.map_thesaurus))
+                                                 map_thesaurus=args.map_thesaurus))
     result = {"detector": args.detector, "restorer": args.restorer, **measure(repairer, articles)}
     print(json.dumps({k: v for k, v in result.items() if k != "edits"}))
     for edit in result["edits"]:

@@ -57,17 +57,12 @@ def in_vocabulary(ngram: NgramModel, norms: Sequence[str]) -> bool:
 
 
 def phrase_probability(ngram: NgramModel, phrase: str) -> float | None:
-    """Corpus probability of a 1-3 token phrase (None for longer ones: no counts kept).
-
-    A phrase with a word outside the corpus vocabulary has count zero (half a count, smoothed):
-    ``NgramModel.count`` would read the unknown word's pooled count, which made the rarest spun
-    words ("geezerhood") look as common as "world" and hid their excess.
-    """
+    """Corpus probability of a 1-3 token phrase (None for longer ones: no counts kept); a phrase
+    the corpus lacks, or with a word outside its vocabulary ("geezerhood"), gets half a count."""
     norms = [t.norm for t in tokenize(phrase)]
     if not 1 <= len(norms) <= 3:
         return None
-    count = ngram.count(norms) if in_vocabulary(ngram, norms) else 0.0
-    return max(count, 0.5) / float(ngram.meta["tokens"])
+    return max(ngram.count(norms), 0.5) / float(ngram.meta["tokens"])
 
 
 def count_evidence_from(count_old: int, count_new: int, tokens: int, p_old: float, p_new: float) -> CountEvidence:
