@@ -170,7 +170,10 @@ def run_ray(groups: list[list[Job]], factory: Callable[[], Repairer], options: B
     try:
         dataset = ray.data.from_items([{"group": i} for i in range(len(groups))], override_num_blocks=max(1, len(groups)))
         actor = make_ray_actor(factory, options, groups)
-        outcomes = dataset.map_batches(actor, batch_size=1, concurrency=max(1, options.jobs), num_cpus=1,
+        # One group in flight per actor: a worker that dies takes only its own group with it, so a
+        # poison group never uses up the retries of the groups queued behind it.
+        pool = ray.data.ActorPoolStrategy(size=max(1, options.jobs), max_tasks_in_flight_per_actor=1)
+        outcomes = dataset.map_batches(actor, batch_size=1, compute=pool, num_cpus=1,
                                        max_restarts=-1, max_task_retries=RAY_TASK_RETRIES)
         for row in outcomes.iter_rows():
             seen.add(int(row["group"]))
