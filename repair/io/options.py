@@ -77,7 +77,10 @@ class BatchOptions:
     encoding: str | None = None
     jobs: int = 1
     ray_address: str | None = None
-    files_per_task: int = 32
+    # 8, not 32: a worker reads a group's paragraphs together, and with the LM judging spun
+    # documents a 32-file group peaked at 3.2 GB per worker over 600 files, 8 at 2.8 GB, in the
+    # same time (scripts/measure_memory.py, eval/reports/memory.json).
+    files_per_task: int = 8
     chars_per_task: int = 1 << 20
     stream_threshold: int = STREAM_THRESHOLD_BYTES
     chunk_chars: int = CHUNK_CHARS
