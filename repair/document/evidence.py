@@ -14,7 +14,6 @@ with N the document's tokens, p the corpus unigram (or phrase) probabilities and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repair.document.apply import occurrence_pattern
@@ -50,10 +49,6 @@ class EntryFeatures:
 def poisson_logpmf(count: int, mean: float) -> float:
     mean = max(mean, 1e-6)
     return count * math.log(mean) - mean - math.lgamma(count + 1)
-
-
-def in_vocabulary(ngram: NgramModel, norms: Sequence[str]) -> bool:
-    return bool(norms) and bool(ngram.encode(norms).all())
 
 
 def phrase_probability(ngram: NgramModel, phrase: str) -> float | None:

@@ -25,7 +25,7 @@ import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 
-from repair.document.evidence import EntryFeatures, count_evidence_from, count_values, in_vocabulary, phrase_probability
+from repair.document.evidence import EntryFeatures, count_evidence_from, count_values, phrase_probability
 from repair.resources.ngram import NgramModel, tokenize
 from repair.resources.thesaurus import Thesaurus
 
@@ -73,7 +73,7 @@ def thesaurus_entries(text: str, thesaurus: Thesaurus, ngram: NgramModel, words:
             norms = [t.norm for t in tokenize(original.text)]
             new = " ".join(norms)
             # Outside the corpus vocabulary is an inflection no one writes ("yearses").
-            if new == old or (old, new) in skip or not 1 <= len(norms) <= 3 or not in_vocabulary(ngram, norms):
+            if new == old or (old, new) in skip or not 1 <= len(norms) <= 3 or not ngram.knows(norms):
                 continue
             evidence = count_evidence_from(counts[old], counts[new], tokens, p_old, phrase_probability(ngram, new))
             strength = evidence.excess + evidence.absence
@@ -99,7 +99,7 @@ def with_lm_leads(entries: Sequence[EntryFeatures]) -> list[EntryFeatures]:
     appended: the entry's mean margin minus the best of 0 (the spun word) and its rivals' (the
     other entries for the same spun word). A spinner's word has one original; when the LM likes
     two of them about as well, neither is sure."""
-    mean_margin = len(THESAURUS_FEATURES) - 3
+    mean_margin = THESAURUS_FEATURES.index("lm_margin_mean")
     leads = []
     for entry in entries:
         rivals = [r.values[mean_margin] for r in entries if r.old == entry.old and r is not entry]

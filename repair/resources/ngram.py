@@ -255,15 +255,19 @@ class NgramModel:
         get = self.ids.get
         return np.fromiter((get(w, UNK) for w in norms), dtype=np.int64, count=len(norms))
 
+    def knows(self, norms: Sequence[str]) -> bool:
+        """True when ``norms`` is non-empty and every word is in the vocabulary (none encodes as ``UNK``)."""
+        return len(norms) > 0 and UNK not in self.encode(norms)
+
     def count(self, norms: Sequence[str]) -> float:
         """Corpus count of a 1-3 token n-gram (approximate above 127; 0 if pruned or absent).
 
         An n-gram with a word outside the vocabulary is absent: the ``UNK`` id holds the pooled
         count of every unknown word, which made the rarest words look as common as "world".
         """
-        ids = self.encode(norms)
-        if not ids.all():
+        if not self.knows(norms):
             return 0.0
+        ids = self.encode(norms)
         if len(ids) == 1:
             return float(self.uni_count[ids[0]])
         cols = [np.array([i]) for i in ids]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from repair.document.evidence import in_vocabulary, phrase_probability
+from repair.document.evidence import phrase_probability
 from repair.document.thesaurus_entries import PER_100_WORDS, PER_WORD, phrase_counts, thesaurus_entries
 from repair.resources.ngram import tokenize
 from repair.text import count_words
@@ -47,7 +47,7 @@ def test_entries_are_capped_per_word_and_per_length_and_stay_in_the_vocabulary(s
     per_old: dict[str, int] = {}
     for entry in found:
         per_old[entry.old] = per_old.get(entry.old, 0) + 1
-        assert in_vocabulary(shipped_resources.ngram, [t.norm for t in tokenize(entry.new)])
+        assert shipped_resources.ngram.knows([t.norm for t in tokenize(entry.new)])
     assert max(per_old.values()) <= PER_WORD
     assert len(found) <= max(PER_WORD, PER_100_WORDS * count_words(SPUN) // 100)
 
