@@ -104,7 +104,7 @@ def calibrate(models: Path, corpus: Path, articles: int, seed: int = 13, max_cle
     span_w = fit_logistic(np.array(span_x), span_labels)
     calibration = Calibration(candidate=tuple(candidate_w), span=tuple(span_w), span_prior=float(span_labels.mean()))
     calibration, grid = choose_rate_prior(scorer, calibration, samples, max_clean_flags)
-    trial = LexiconScorer(scorer.ngram, scorer.source, calibration, scorer.config)
+    trial = LexiconScorer(scorer.ngram, scorer.source, calibration, scorer.config, scorer.table)
     passage_x = np.array([(logit_of(trial.analyse_scored(sp).p_spun), 1.0) for sp, _ in samples])
     labels = np.array([float(bool(truth)) for _, truth in samples])
     # Reweight to the chosen prior share of spun paragraphs, the share the score is meant for.
@@ -141,7 +141,7 @@ def choose_rate_prior(scorer, calibration, samples, max_clean_flags: float):
     chosen = None
     for p_spun in (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001):
         cal = dc_replace(calibration, rate_prior=(alpha, beta, p_spun))
-        trial = LexiconScorer(scorer.ngram, scorer.source, cal, scorer.config)
+        trial = LexiconScorer(scorer.ngram, scorer.source, cal, scorer.config, scorer.table)
         clean_words = clean_flags = hits = subs = 0
         for sp, truth in samples:
             analysis = trial.analyse_scored(sp)

@@ -55,6 +55,10 @@ class CandidateSource:
         """(original surface form, weight) pairs, best weight first, excluding ``phrase`` itself."""
         return self._memo.get_or(phrase, self._lookup)
 
+    def settings(self) -> dict:
+        """What besides the thesaurus decides the answers (an originals table records it)."""
+        return {"limit": self.limit, "function_words": sorted(self.function_words), "sources": list(self.sources)}
+
     def may_have_originals(self, phrase: str) -> bool:
         """False for a word pair or triple the thesaurus cannot know, by two set look-ups.
 

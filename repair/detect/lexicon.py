@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from repair.detect.candidates import PHRASE_MEMO_SIZE, SOURCES, Candidate, CandidateSource
+from repair.detect.originals import OriginalsTable, PhraseOriginals, phrase_originals, read_table
 from repair.memo import Memo
 from repair.resources.ngram import BOS, UNK, NgramModel, Token, tokenize
 from repair.resources.shared import Resources
@@ -136,21 +137,6 @@ def logit(p: float) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class PhraseOriginals:
-    """The candidate originals of one phrase as arrays (memoised per phrase by the scorer).
-
-    ``ids`` holds each original's token ids padded with -1; ``log_freq`` the sum of their
-    log unigram probabilities.
-    """
-
-    replacements: tuple[str, ...]
-    priors: np.ndarray
-    ids: np.ndarray
-    lengths: np.ndarray
-    log_freq: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
 class ScoredParagraph:
     """Every candidate of one paragraph with its n-gram gain and feature row (arrays aligned).
 
@@ -195,11 +181,13 @@ def empty_scored(paragraph: str, words: int) -> ScoredParagraph:
 class LexiconScorer:
     """Scores every candidate substitution of a paragraph with the corpus n-gram model."""
 
-    def __init__(self, ngram: NgramModel, source: CandidateSource, calibration: Calibration, config: LexiconConfig):
+    def __init__(self, ngram: NgramModel, source: CandidateSource, calibration: Calibration, config: LexiconConfig,
+                 table: OriginalsTable | None = None):
         self.ngram = ngram
         self.source = source
         self.calibration = calibration
         self.config = config
+        self.table = table  # each vocabulary word's originals, computed at build time (None: look up)
         self._weights = np.array(calibration.candidate, dtype=np.float64)
         # Candidate originals per phrase as arrays: a pure function of the shipped models, so a
         # per-instance memo rather than global state; least recently used phrases are dropped, as
@@ -212,21 +200,22 @@ class LexiconScorer:
         return self._phrase_memo.get_or(phrase, self._phrase_originals)
 
     def _phrase_originals(self, phrase: str) -> PhraseOriginals | None:
+        word_id = self.ngram.ids.get(phrase) if self.table is not None else None
+        if word_id is not None:
+            vocab = self.ngram.vocab
+            rows = [(" ".join(vocab[i] for i in ids), prior, ids) for prior, ids in self.table.rows(word_id)]
+        else:
+            rows = self.lookup_originals(phrase)
+        return phrase_originals(rows, self._log_uni)
+
+    def lookup_originals(self, phrase: str) -> list[tuple[str, float, list[int]]]:
+        """(original, prior, token ids) of ``phrase`` from the thesaurus, originals the corpus knows only."""
         kept = []
         for replacement, prior in self.source.originals(phrase):
             ids = [int(i) for i in self.ngram.encode(replacement.split())]
             if UNK not in ids:  # an original never seen in 10M words of news is not worth proposing
                 kept.append((replacement, prior, ids))
-        found = None
-        if kept:
-            width = max(len(ids) for _, _, ids in kept)
-            matrix = np.full((len(kept), width), -1, dtype=np.int64)
-            for row, (_, _, ids) in enumerate(kept):
-                matrix[row, : len(ids)] = ids
-            lengths = np.array([len(ids) for _, _, ids in kept])
-            log_freq = np.array([self._log_uni[ids].sum() for _, _, ids in kept])
-            found = PhraseOriginals(tuple(r for r, _, _ in kept), np.array([p for _, p, _ in kept]), matrix, lengths, log_freq)
-        return found
+        return kept
 
     def phrases(self, tokens: Sequence[Token]) -> list[tuple[int, int, PhraseOriginals]]:
         """(first, last, originals) for every phrase of up to ``max_phrase`` tokens that has originals."""
@@ -492,7 +481,7 @@ def build_scorer(resources: Resources, config: LexiconConfig = LexiconConfig(), 
 
     source = CandidateSource(resources.thesaurus, config.max_candidates, FUNCTION_WORDS, config.sources)
     calibration = calibration or Calibration.load(resources.root / "ngram")
-    return LexiconScorer(resources.ngram, source, calibration, config)
+    return LexiconScorer(resources.ngram, source, calibration, config, read_table(resources.root, source.settings()))
 
 
 def load_lexicon(resources: Resources) -> LexiconDetector:
