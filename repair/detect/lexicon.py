@@ -202,11 +202,8 @@ class LexiconScorer:
     def _phrase_originals(self, phrase: str) -> PhraseOriginals | None:
         word_id = self.ngram.ids.get(phrase) if self.table is not None else None
         if word_id is not None:
-            vocab = self.ngram.vocab
-            rows = [(" ".join(vocab[i] for i in ids), prior, ids) for prior, ids in self.table.rows(word_id)]
-        else:
-            rows = self.lookup_originals(phrase)
-        return phrase_originals(rows, self._log_uni)
+            return self.table.originals(word_id, self.ngram.vocab, self._log_uni)
+        return phrase_originals(self.lookup_originals(phrase), self._log_uni)
 
     def lookup_originals(self, phrase: str) -> list[tuple[str, float, list[int]]]:
         """(original, prior, token ids) of ``phrase`` from the thesaurus, originals the corpus knows only."""

@@ -43,6 +43,11 @@ class PhraseOriginals:
     log_freq: np.ndarray
 
 
+def row_log_freq(matrix: np.ndarray, log_uni: np.ndarray) -> np.ndarray:
+    """Each row's summed log unigram probabilities, left to right (padding -1 adds nothing)."""
+    return np.cumsum(np.where(matrix >= 0, log_uni[np.maximum(matrix, 0)], 0.0), axis=1)[:, -1]
+
+
 def phrase_originals(kept: Sequence[tuple[str, float, Sequence[int]]], log_uni: np.ndarray) -> PhraseOriginals | None:
     """(replacement, prior, token ids) rows as ``PhraseOriginals``; None when there are none."""
     if not kept:
@@ -52,8 +57,8 @@ def phrase_originals(kept: Sequence[tuple[str, float, Sequence[int]]], log_uni: 
     for row, (_, _, ids) in enumerate(kept):
         matrix[row, : len(ids)] = ids
     lengths = np.array([len(ids) for _, _, ids in kept])
-    log_freq = np.array([log_uni[list(ids)].sum() for _, _, ids in kept])
-    return PhraseOriginals(tuple(r for r, _, _ in kept), np.array([p for _, p, _ in kept]), matrix, lengths, log_freq)
+    return PhraseOriginals(tuple(r for r, _, _ in kept), np.array([p for _, p, _ in kept]), matrix, lengths,
+                           row_log_freq(matrix, log_uni))
 
 
 def signature(models: Path, settings: dict) -> str:
@@ -80,13 +85,18 @@ class OriginalsTable:
     id_rows: np.ndarray
     ids: np.ndarray
 
-    def rows(self, word_id: int) -> list[tuple[float, list[int]]]:
-        """(prior, token ids) of each original of word ``word_id``, in the order computed."""
+    def originals(self, word_id: int, vocab: Sequence[str], log_uni: np.ndarray) -> PhraseOriginals | None:
+        """Word ``word_id``'s originals as ``PhraseOriginals`` (texts from ``vocab``); None when it has none."""
         first, last = int(self.word_rows[word_id]), int(self.word_rows[word_id + 1])
-        bounds = self.id_rows[first: last + 1].tolist()
-        ids = self.ids[bounds[0]: bounds[-1]].tolist()
-        return [(prior, ids[start - bounds[0]: end - bounds[0]])
-                for prior, start, end in zip(self.priors[first:last].tolist(), bounds, bounds[1:])]
+        if first == last:
+            return None
+        starts = self.id_rows[first:last]
+        lengths = self.id_rows[first + 1: last + 1] - starts
+        columns = np.arange(int(lengths.max()))
+        inside = columns[None, :] < lengths[:, None]
+        matrix = np.where(inside, self.ids[np.where(inside, starts[:, None] + columns, 0)], -1).astype(np.int64)
+        texts = tuple(" ".join(vocab[i] for i in row[:n]) for row, n in zip(matrix.tolist(), lengths.tolist()))
+        return PhraseOriginals(texts, self.priors[first:last], matrix, lengths, row_log_freq(matrix, log_uni))
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, signature=np.array(self.signature), word_rows=self.word_rows, priors=self.priors,

@@ -66,10 +66,18 @@ def test_no_table_means_lookups(tmp_path, scorer):
     assert read_table(tmp_path, scorer.source.settings()) is None
 
 
-def test_a_built_table_reads_back_row_by_row(tmp_path):
-    rows = {0: [], 1: [(0.5, [7]), (0.25, [3, 4, 5])], 2: [], 3: [(1.0, [9, 9])]}
-    table = build_table(4, lambda word_id: rows[word_id], signature="abc")
+def test_a_built_table_reads_back_word_by_word(tmp_path):
+    vocab = ["<unk>", "<s>", "said", "told", "in", "opposition", "to", "against"]
+    log_uni = np.log(np.linspace(0.05, 0.2, len(vocab)))
+    rows = {2: [(0.5, [3]), (0.25, [4, 5, 6])], 7: [(1.0, [4, 5, 6])]}
+    table = build_table(len(vocab), lambda word_id: rows.get(word_id, []), signature="abc")
     table.save(tmp_path / "t.npz")
     loaded = OriginalsTable.load(tmp_path / "t.npz")
     assert loaded.signature == "abc"
-    assert {w: loaded.rows(w) for w in rows} == rows
+    assert loaded.originals(3, vocab, log_uni) is None
+    said = loaded.originals(2, vocab, log_uni)
+    assert said.replacements == ("told", "in opposition to")
+    np.testing.assert_array_equal(said.ids, [[3, -1, -1], [4, 5, 6]])
+    np.testing.assert_array_equal(said.lengths, [1, 3])
+    np.testing.assert_array_equal(said.priors, [0.5, 0.25])
+    np.testing.assert_allclose(said.log_freq, [log_uni[3], log_uni[4:7].sum()])
