@@ -1,6 +1,7 @@
 """Where are substituted words lost? Every substitution of whole spun test articles, followed through the pipeline.
 
     python scripts/measure_misses.py [--articles 40] [--rate 0.3] [--seed 1] [--out eval/reports/misses.json]
+    python scripts/measure_misses.py --detector cascade+lm --restorer seq2seq+lm   # the line-up that asks the LM most
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words, each spun
 with one map (preset ``broad``), as in ``scripts/measure_profile.py``. For each substitution the
@@ -34,7 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repair import text as textutil  # noqa: E402
 from repair.paths import models_dir  # noqa: E402
+from repair.detect.registry import DETECTORS  # noqa: E402
+from repair.pipeline.config import RepairConfig  # noqa: E402
 from repair.pipeline.repairer import Repairer, combine_reports  # noqa: E402
+from repair.restore.registry import RESTORERS  # noqa: E402
 from repair.resources.thesaurus import Thesaurus  # noqa: E402
 from repair.synth.spin import SpinConfig, Spinner, Substitution  # noqa: E402
 from repair.text import count_words, overlaps  # noqa: E402
@@ -78,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--rate", type=float, default=0.3, help="spinner rate (preset 'broad')")
     parser.add_argument("--seed", type=int, default=1, help="the one map")
+    parser.add_argument("--detector", default=RepairConfig.detector, choices=sorted(DETECTORS))
+    parser.add_argument("--restorer", default=RepairConfig.restorer, choices=sorted(RESTORERS))
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     clean = read_articles(args.articles, 150)
     thesaurus = Thesaurus.load(models_dir())
     spinner = Spinner(thesaurus, SpinConfig.preset("broad", rate=args.rate, one_map=True))
-    repairer = Repairer.load()
+    repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer))
     # The same pipeline with no floor: every proposal the restorer makes becomes a candidate.
     unfloored = repairer.with_config(uncalibrated_min_confidence=0.0, weak_min_confidence=0.0)
     print(f"data: {len(clean)} test articles spun at rate {args.rate} with one map (seed {args.seed}); "
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(counts.values())
     by_stage = {s: sum(n for (st, _, _), n in counts.items() if st == s) for s in STAGES}
     report = {
-        "articles": len(clean), "words": words, "rate": args.rate, "seed": args.seed, "spinner": "broad, one map",
+        "detector": args.detector, "restorer": args.restorer, "articles": len(clean), "words": words, "rate": args.rate, "seed": args.seed, "spinner": "broad, one map",
         "substitutions": total,
         "stages": {s: {"count": by_stage[s], "share": round(100 * by_stage[s] / max(total, 1), 1),
                        "original_in_thesaurus": sum(n for (st, r, _), n in counts.items() if st == s and r),

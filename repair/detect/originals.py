@@ -9,7 +9,7 @@ the n-gram vocabulary once, with the same code, into ``models/ngram/originals.np
 several words, and words outside the vocabulary, are still looked up at run time.
 
 The table records what it was computed from (``signature``: the thesaurus and vocabulary files,
-the candidate settings). A scorer whose inputs differ does not read it, and says so once.
+the candidate settings). A scorer whose inputs differ does not read it, and warns when it is built.
 """
 from __future__ import annotations
 
