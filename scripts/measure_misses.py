@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     # The same pipeline with no floor: every proposal the restorer makes becomes a candidate.
     unfloored = repairer.with_config(uncalibrated_min_confidence=0.0, weak_min_confidence=0.0)
     print(f"data: {len(clean)} test articles spun at rate {args.rate} with one map (seed {args.seed}); "
-          f"budget: about 10 s of 2 CPU cores per article", file=sys.stderr)
+          f"budget: about 10 s of 2 CPU cores per article for the default line-up, several times that for the LM kinds",
+          file=sys.stderr)
 
     counts: collections.Counter = collections.Counter()
     examples: dict[str, list[str]] = collections.defaultdict(list)
