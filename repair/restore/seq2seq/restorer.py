@@ -23,7 +23,7 @@ from repair import text as textutil
 from repair.restore.seq2seq.candidates import CandidatePrior, detokenise, is_protected, normalise_phrase, region_candidates
 from repair.restore.seq2seq.choosing import RegionScores, choice_edit, choose
 from repair.restore.seq2seq.decoding import DecoderIds, decoder_ids, generate, target_logprobs
-from repair.restore.seq2seq.lm_expert import LazyLanguageModel, lm_fill_logprobs, lm_shortlist
+from repair.restore.seq2seq.lm_expert import LazyLanguageModel, LMRegion, lm_fill_paragraph, lm_shortlist
 from repair.restore.seq2seq.model import (
     EncoderDecoder,
     Seq2SeqConfig,
@@ -175,7 +175,7 @@ class Seq2SeqRestorer:
                                 first_tokens=self.config.first_tokens, max_target=self.config.max_target)
             candidates = [self.candidates(job, own) for job, own in zip(jobs, proposed)]
             logprobs = self.candidate_logprobs(memory, mask, owners, prompts, candidates)
-        return [self.region_scores(job, cands, lps, text) for job, cands, lps in zip(jobs, candidates, logprobs)]
+        return self.with_lm_scores([self.region_scores(job, cands, lps, text) for job, cands, lps in zip(jobs, candidates, logprobs)], text)
 
     def encode(self, windows: Sequence[Window]) -> tuple[torch.Tensor, torch.Tensor]:
         """Encoder states of every window (padded to the longest, run ``batch_size`` at a time) and their mask."""
@@ -206,19 +206,25 @@ class Seq2SeqRestorer:
         return per_region
 
     def region_scores(self, job: RegionJob, candidates, model_logprob: Sequence[float], text: str) -> RegionScores:
-        """A region's candidates with the decoder's, the prior's, the trigrams' and the LM's scores.
-
-        The LM scores only a region with more than the copy to choose from (one batched call).
-        """
+        """A region's candidates with the decoder's, the prior's and the trigrams' scores (the LM's
+        come after, for all of the paragraph's regions at once: ``with_lm_scores``)."""
         texts = tuple(t for t, _ in candidates)
         prior = tuple(self.prior.logprob(job.old, t) for t in texts)
         ngram = tuple(self.ngram.fill_logprobs(text, job.start, job.end, texts)) if self.ngram is not None else ()
-        lm = ()
-        if self.lm is not None and len(texts) > 1:
-            c = self.config
-            lm = lm_fill_logprobs(self.lm, text, job.start, job.end, job.old, texts, c.lm_right_words,
-                                  shortlist=lm_shortlist(c, model_logprob, prior, ngram))
-        return RegionScores(job.start, job.end, job.old, texts, tuple(model_logprob), prior, ngram, lm)
+        return RegionScores(job.start, job.end, job.old, texts, tuple(model_logprob), prior, ngram)
+
+    def with_lm_scores(self, regions: list[RegionScores], text: str) -> list[RegionScores]:
+        """The regions with the LM's scores added, for those with more than the copy to choose
+        from (one read of the paragraph ``text`` for all of them); unchanged without an LM."""
+        chosen = [i for i, r in enumerate(regions) if len(r.candidates) > 1]
+        if self.lm is None or not chosen:
+            return regions
+        c = self.config
+        asked = [LMRegion(r.start, r.end, r.old, r.candidates,
+                          tuple(lm_shortlist(c, r.model_logprob, r.prior_logprob, r.ngram_logprob)))
+                 for r in (regions[i] for i in chosen)]
+        scored = dict(zip(chosen, lm_fill_paragraph(self.lm, text, asked, c.lm_right_words)))
+        return [replace(r, lm_logprob=scored[i]) if i in scored else r for i, r in enumerate(regions)]
 
 
 def save_pretrained(folder: Path, model: EncoderDecoder, config: Seq2SeqConfig, *, spinnable: frozenset[str],
