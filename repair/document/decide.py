@@ -48,11 +48,11 @@ from repair.text import count_words
 if TYPE_CHECKING:  # importing repair.lm imports torch: `unspin --help` must not pay for it
     from repair.lm.lazy import LazyLanguageModel
 
-# Restorer kind -> its fitted decider (it reads that kind's calibrated confidences); a kind
-# missing here decides each occurrence alone.
-DECIDER_FILES = {"seq2seq": "map_decider.json"}
+# Restorer kind -> its fitted decider (it reads that kind's calibrated confidences, and is fitted
+# on that kind's proposals); a kind missing here decides each occurrence alone.
+DECIDER_FILES = {"seq2seq": "map_decider.json", "seq2seq+lm": "map_decider.seq2seq+lm.json"}
 # The same, fitted with the pretrained LM's margins too (``repair.document.lm_margin``).
-LM_DECIDER_FILES = {"seq2seq": "map_decider_lm.json"}
+LM_DECIDER_FILES = {"seq2seq": "map_decider_lm.json", "seq2seq+lm": "map_decider_lm.seq2seq+lm.json"}
 # The decider of the entries the restorer never proposed (``repair.document.thesaurus_entries``).
 THESAURUS_DECIDER_FILES = {"seq2seq": "thesaurus_decider.json"}
 MODEL_TYPE = "unspin-map-decider"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from repair.document.apply import apply_map, occurrence_pattern
-from repair.document.decide import (FEATURES, LM_FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
+from repair.document.decide import (DECIDER_FILES, FEATURES, LM_DECIDER_FILES, LM_FEATURES, EntryFeatures, MapDecider, choose_entries, context_preference,
                                     count_evidence, entry_features, read_config)
 from repair.document.thesaurus_entries import THESAURUS_FEATURES
 from repair.lm.lazy import LazyLanguageModel
@@ -103,11 +103,20 @@ def test_folds_keep_an_article_together_and_threshold_needs_the_target_above_it(
     assert lowest_threshold(curve, 0.99, min_added=10) is None
 
 
-def test_shipped_decider_loads_for_the_kinds_that_have_one(ngram):
-    decider = MapDecider.from_pretrained(models_dir() / "document", ngram, "seq2seq")
+@pytest.mark.parametrize("kind", sorted(DECIDER_FILES))
+def test_shipped_decider_loads_for_the_kinds_that_have_one(ngram, kind):
+    decider = MapDecider.from_pretrained(models_dir() / "document", ngram, kind)
     assert decider.config.features == FEATURES and 0.5 <= decider.threshold <= 1.0
-    assert decider.config.meta["target"] >= 0.9
+    # Fitted on that kind's own proposals, for the precision target.
+    assert decider.config.meta["kind"] == kind and decider.config.meta["target"] >= 0.9
     assert MapDecider.from_pretrained(models_dir() / "document", ngram, "lexicon") is None
+
+
+@pytest.mark.parametrize("kind", sorted(LM_DECIDER_FILES))
+def test_shipped_lm_decider_files_were_fitted_for_their_kind(kind):
+    # Reading the file alone: loading the decider with the LM is tested below (slow).
+    config = read_config(models_dir() / "document" / LM_DECIDER_FILES[kind])
+    assert config.features == LM_FEATURES and config.meta["kind"] == kind and config.meta["lm"]
 
 
 def test_context_preference_favours_the_wording_news_uses_there(ngram):
@@ -248,3 +257,10 @@ def test_the_thesaurus_entries_need_the_lm_decider_and_their_file(shipped_repair
                                    thesaurus=shipped_resources.thesaurus)
     alone = MapDecider.from_pretrained(tmp_path, shipped_resources.ngram, "seq2seq", lm=shipped_repairer.decider.lm)
     assert alone.thesaurus is None and alone.thesaurus_config is None
+
+
+def test_the_lm_restorer_kind_gets_the_decider_fitted_on_its_own_proposals():
+    repairer = Repairer.load(config=RepairConfig(restorer="seq2seq+lm"))
+    assert repairer.decider is not None and repairer.decider.reads_lm
+    assert repairer.decider.config.meta["kind"] == "seq2seq+lm"
+    assert not repairer.decider.lm.loaded  # loading the pipeline never loads the LM
