@@ -31,6 +31,10 @@ from repair.text import words as split_words
 
 # Hidden states per call of the output head (their logits: 256 x 49k floats, 50 MB).
 HEAD_ROWS = 256
+# Cached pieces copied per batch of continuations (rows x cached length): bounds the memory of
+# the per-row key/value copies (30 layers x 3 heads x 64 x 2 x 4 bytes = 46 KB per piece: about
+# 190 MB at this size).
+CACHE_BUDGET = 4096
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class LMConfig:
     Attributes:
         batch_size: texts per forward pass in word_logprobs/text_logprobs. On 2 cores 8 was
             faster per token than 32 (padding and the 49k-way softmax grow with the batch).
-        candidate_batch_size: candidates per forward pass in score_candidates.
+        candidate_batch_size: (left context, continuation) pairs per forward pass in
+            continuation_logprobs (score_candidates batches by ``CACHE_BUDGET``).
         max_pieces: longest text accepted (pieces); split longer text into sentences.
         start_token: token put before every text; SmolLM2 separates pretraining documents
             with ``<|endoftext|>``, so after it the first word reads as a document start.
@@ -197,7 +202,7 @@ class LanguageModel:
         self._check_length(len(prefix.ids) + max(len(c.ids) for c in conts))
         with self._scoring():
             if reuse_prefix:
-                rows = self._continuation_logprobs_cached(prefix.ids, [c.ids for c in conts])
+                rows = self._read_on_prefix(prefix.ids, [(len(prefix.ids), c.ids) for c in conts])
             else:
                 rows = self._continuation_logprobs_full(prefix.ids, [c.ids for c in conts])
         return [CandidateScore(c, float(sum(row)), float(sum(row[:cut])), len(row))
@@ -277,27 +282,38 @@ class LanguageModel:
 
     # ------------------------------------------------------------------ model reads
 
-    def _continuation_logprobs_cached(self, prefix: list[int], conts: list[list[int]]) -> list[list[float]]:
-        """Run ``prefix`` once, then every continuation on a copy of its key/value cache."""
+    def _read_on_prefix(self, prefix: list[int], rows: Sequence[tuple[int, list[int]]]) -> list[list[float]]:
+        """Per row (length, pieces): log P of each piece given ``prefix[:length]`` and the row's earlier pieces.
+
+        ``prefix`` runs through the model once. Rows go through in batches (``_cache_batches``),
+        each on a copy of the key/value cache cut at its longest row; an additive attention mask
+        hides from each row the cached pieces past its own length, and its position ids continue
+        from there, so a row reads what running ``prefix[:length] + pieces`` whole would give.
+        ``score_candidates`` asks with every row at the full length, ``repair.lm.slots`` with one
+        length per place in a paragraph.
+        """
         from transformers import DynamicCache
 
-        prefix_cache = DynamicCache()
-        hidden = self._hidden(torch.tensor([prefix]), torch.ones(1, len(prefix), dtype=torch.long), prefix_cache)
-        # Only the last prefix position predicts anything scored: the candidate's first piece.
-        last = hidden[0, -1:]
-        states: list[torch.Tensor] = []
-        size = self.config.candidate_batch_size
-        for lo in range(0, len(conts), size):
-            chunk = conts[lo:lo + size]
-            # The forward pass appends to the cache it is given, so each chunk but a lone one
-            # gets its own copy.
-            cache = prefix_cache if len(conts) <= size else copy.deepcopy(prefix_cache)
-            cache.batch_repeat_interleave(len(chunk))
-            ids, mask = _right_padded(chunk, self._pad_id)
-            attention = torch.cat([torch.ones(len(chunk), len(prefix), dtype=mask.dtype), mask], dim=1)
-            hidden = self._hidden(ids, attention, cache)
-            states.extend(torch.cat([last, row_hidden[:len(row_ids) - 1]]) for row_ids, row_hidden in zip(chunk, hidden))
-        return self._piece_logprobs(states, conts)
+        cache = DynamicCache()
+        prefix_hidden = self._hidden(torch.tensor([prefix]), torch.ones(1, len(prefix), dtype=torch.long), cache)[0]
+        # A row's first piece is predicted by the last piece of its prefix, the others by the row's own.
+        states: list[torch.Tensor | None] = [None] * len(rows)
+        batches = _cache_batches([length for length, _ in rows])
+        for batch in batches:
+            lengths = [rows[i][0] for i in batch]
+            longest = max(lengths)
+            # The forward pass appends to the cache it is given: every batch but a lone one gets a copy.
+            copied = cache if len(batches) == 1 else copy.deepcopy(cache)
+            if longest < len(prefix):
+                copied.crop(longest - len(prefix))  # transformers 5: a negative count of pieces to drop
+            copied.batch_repeat_interleave(len(batch))
+            ids, mask = _right_padded([rows[i][1] for i in batch], self._pad_id)
+            positions = torch.stack([torch.arange(n, n + ids.shape[1]) for n in lengths])
+            attention = _prefix_mask(lengths, longest, mask, prefix_hidden.dtype)
+            hidden = self.model.get_decoder()(ids, attention, positions, copied, use_cache=True).last_hidden_state
+            for i, n, row_hidden in zip(batch, lengths, hidden):
+                states[i] = torch.cat([prefix_hidden[n - 1:n], row_hidden[:len(rows[i][1]) - 1]])
+        return self._piece_logprobs(states, [pieces for _, pieces in rows])  # type: ignore[arg-type]
 
     def _continuation_logprobs_full(self, prefix: list[int], conts: list[list[int]]) -> list[list[float]]:
         """The same numbers as the cached path, reading every full sequence (for checks)."""
@@ -445,6 +461,30 @@ def _pieces_of_words(tokens: Sequence[Any], spans: list[tuple[int, int]]) -> lis
         if w < len(tokens) and start < tokens[w].end and end > tokens[w].start:
             owned[w].append(k)
     return owned
+
+
+def _cache_batches(lengths: Sequence[int]) -> list[list[int]]:
+    """Row indices, shortest prefix first, in batches of at most ``CACHE_BUDGET`` cached pieces
+    (rows x the batch's longest prefix; a row over the budget goes alone)."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        if batches and (len(batches[-1]) + 1) * lengths[i] <= CACHE_BUDGET:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def _prefix_mask(lengths: Sequence[int], cached: int, pieces: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Additive 4-D attention mask: a row sees the first ``length`` cached pieces and its own earlier pieces."""
+    width = pieces.shape[1]
+    seen = torch.stack([torch.arange(cached) < n for n in lengths])              # (rows, cached)
+    causal = torch.tril(torch.ones(width, width, dtype=torch.bool))             # (width, width)
+    own = causal.unsqueeze(0) & pieces.bool().unsqueeze(1)                        # (rows, width, width)
+    allowed = torch.cat([seen.unsqueeze(1).expand(-1, width, -1), own], dim=2)    # (rows, width, cached + width)
+    mask = torch.zeros(allowed.shape, dtype=dtype)
+    mask[~allowed] = torch.finfo(dtype).min
+    return mask.unsqueeze(1)
 
 
 def _first_words(text: str, n: int) -> str:

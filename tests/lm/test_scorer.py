@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from repair.lm import LanguageModel, LMConfig
+from repair.lm import scorer as scorer_module
 from repair.text import words
 
 # The language model is not in the default pipeline; its tests run with -m slow (CI does).
@@ -32,13 +33,15 @@ def test_original_beats_spun_wording(lm, left, original, spun, right):
     assert whole_good > whole_bad
 
 
-def test_cached_prefix_gives_the_full_sequence_scores(lm):
+def test_cached_prefix_gives_the_full_sequence_scores(lm, monkeypatch):
     # In float64 the two paths must agree exactly up to rounding; in float32 they differ only
     # by kernel rounding (matrix-vector vs matrix-matrix sums), well under a thousandth of a nat.
     cases = [("", ["The", "A"], " minister said"),
              ("The minister, who arrived late on Monday, ", ["said", "stated", "mentioned"], " that talks")]
-    small_chunks = dataclasses.replace(lm.config, candidate_batch_size=2)  # also copies the cache per chunk
-    lm64 = LanguageModel(copy.deepcopy(lm.model).to(torch.float64), lm.tokenizer, small_chunks)
+    # Batches of at most two candidates (the second case's left context is 10 pieces): each
+    # batch reads its own copy of the cache.
+    monkeypatch.setattr(scorer_module, "CACHE_BUDGET", 20)
+    lm64 = LanguageModel(copy.deepcopy(lm.model).to(torch.float64), lm.tokenizer, lm.config)
     for left, candidates, right in cases:
         for model, tolerance in ((lm64, 1e-4), (lm, 1e-3)):
             cached = model.score_candidates(left, candidates, right, right_words=2)

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from repair.lm import LanguageModel
-from repair.lm import slots as slots_module
+from repair.lm import scorer as scorer_module
 from repair.lm.slots import Slot, score_slots
 
 # The language model is not in the default pipeline; its tests run with -m slow (CI does).
@@ -44,7 +44,7 @@ def test_one_read_gives_each_place_its_own_scores(lm, right_words):
 
 def test_small_batches_cut_the_cache_per_batch(lm, monkeypatch):
     # One candidate per batch: every batch copies the cache and cuts it at its own place.
-    monkeypatch.setattr(slots_module, "CACHE_BUDGET", 1)
+    monkeypatch.setattr(scorer_module, "CACHE_BUDGET", 1)
     assert_same_scores(score_slots(lm, TEXT, SLOTS, 3), SLOTS, lm, 3)
 
 
