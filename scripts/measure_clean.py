@@ -73,14 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detector", default=RepairConfig.detector)
     parser.add_argument("--restorer", default=RepairConfig.restorer)
     parser.add_argument("--map-thesaurus", action="store_true", help="the map decider also judges the thesaurus's entries")
+    parser.add_argument("--paragraphs-alone", action="store_true",
+                        help="restore only paragraphs spun themselves (RepairConfig.spun_document_paragraphs=None)")
     parser.add_argument("--label", default="default", help="key of this run in the report")
     parser.add_argument("--out", type=Path, default=None, help="JSON report to add this run to (other labels are kept)")
     args = parser.parse_args(argv)
 
     articles = read_articles(corpus_path("test"), args.articles)
+    whole_documents = None if args.paragraphs_alone else RepairConfig.spun_document_paragraphs
     repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer,
-                                                 map_thesaurus=args.map_thesaurus))
-    result = {"detector": args.detector, "restorer": args.restorer, **measure(repairer, articles)}
+                                                 map_thesaurus=args.map_thesaurus, spun_document_paragraphs=whole_documents))
+    result = {"detector": args.detector, "restorer": args.restorer, "spun_document_paragraphs": whole_documents,
+              **measure(repairer, articles)}
     print(json.dumps({k: v for k, v in result.items() if k != "edits"}))
     for edit in result["edits"]:
         print(f"  {edit['id']}: {edit['old']!r} -> {edit['new']!r} ({edit['source']}, {edit['confidence']})")

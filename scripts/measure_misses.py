@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="the one map")
     parser.add_argument("--detector", default=RepairConfig.detector, choices=sorted(DETECTORS))
     parser.add_argument("--restorer", default=RepairConfig.restorer, choices=sorted(RESTORERS))
+    parser.add_argument("--paragraphs-alone", action="store_true",
+                        help="restore only paragraphs spun themselves (RepairConfig.spun_document_paragraphs=None)")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
@@ -91,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     clean = read_articles(args.articles, 150)
     thesaurus = Thesaurus.load(models_dir())
     spinner = Spinner(thesaurus, SpinConfig.preset("broad", rate=args.rate, one_map=True))
-    repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer))
+    whole_documents = None if args.paragraphs_alone else RepairConfig.spun_document_paragraphs
+    repairer = Repairer.load(config=RepairConfig(detector=args.detector, restorer=args.restorer,
+                                                 spun_document_paragraphs=whole_documents))
     # The same pipeline with no floor: every proposal the restorer makes becomes a candidate.
     unfloored = repairer.with_config(uncalibrated_min_confidence=0.0, weak_min_confidence=0.0)
     print(f"data: {len(clean)} test articles spun at rate {args.rate} with one map (seed {args.seed}); "
@@ -124,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     by_stage = {s: sum(n for (st, _, _), n in counts.items() if st == s) for s in STAGES}
     report = {
         "detector": args.detector, "restorer": args.restorer, "articles": len(clean), "words": words, "rate": args.rate, "seed": args.seed, "spinner": "broad, one map",
+        "spun_document_paragraphs": whole_documents,
         "substitutions": total,
         "stages": {s: {"count": by_stage[s], "share": round(100 * by_stage[s] / max(total, 1), 1),
                        "original_in_thesaurus": sum(n for (st, r, _), n in counts.items() if st == s and r),

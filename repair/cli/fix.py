@@ -64,6 +64,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-model", action="store_true", help="glossary only: no model restorer")
     parser.add_argument("--no-weak-spans", action="store_true",
                         help="restore only the spans the detector reports, not its weaker suspects (about 3x faster on heavily spun text, restores a little less)")
+    parser.add_argument("--paragraphs-alone", action="store_true",
+                        help="restore only paragraphs that score as spun themselves; by default, in a document with two or more spun paragraphs every paragraph's suspects are restored (a spinner spins the whole article)")
     parser.add_argument("--no-map-decisions", action="store_true",
                         help="decide each occurrence alone: no document-wide substitution map from the restorer's proposals and the document's word counts (fewer repairs, a little surer)")
     parser.add_argument("--no-map-lm", action="store_true",
@@ -134,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from repair.io.process import process_stdin
 
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans,
+                           spun_document_paragraphs=None if args.paragraphs_alone else RepairConfig.spun_document_paragraphs,
                            map_decisions=not args.no_map_decisions, map_lm=not args.no_map_lm,
                            map_thesaurus=args.map_thesaurus)
     if args.format == "html":

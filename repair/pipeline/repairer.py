@@ -299,24 +299,31 @@ class Repairer:
         Where the archive found a paragraph's source (``archived``), the source decides: no
         model edits there.
         """
-        per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r)
+        whole = self._spun_as_a_whole(paragraph_reports)
+        per_paragraph = [[] if archived and archived.covers(s.start, s.end) else self.repair_paragraph(s.text, r, whole)
                          for s, r in zip(segments, paragraph_reports)]
         per_paragraph = propagate_acronyms([s.text for s in segments], per_paragraph)
         return [e for segment, found in zip(segments, per_paragraph) for e in shift_edits(found, segment.start)]
 
-    def repair_paragraph(self, paragraph: str, report: DetectionReport) -> list[Edit]:
+    def repair_paragraph(self, paragraph: str, report: DetectionReport, in_spun_document: bool = False) -> list[Edit]:
         """Candidate edits for one paragraph above the floor (offsets into the paragraph); the
-        document keeps those at their threshold (``_confident``)."""
+        document keeps those at their threshold (``_confident``). The restorer reads the
+        paragraph's suspects when it is spun, or when its document is (``in_spun_document``)."""
         term_edits = self.glossary.find(paragraph)
         candidates = list(term_edits)
         suspects = sorted([*report.spans, *(report.weak_spans if self.config.weak_spans else ())], key=lambda s: s.start)
-        if report.spun and suspects:
+        if (report.spun or in_spun_document) and suspects:
             open_spans = spans_outside(suspects, term_edits)
             for restorer in self.restorers:
                 proposed = restorer.propose(paragraph, open_spans)
                 candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
         floor = min(self.min_confidence, self.config.uncalibrated_min_confidence)
         return merge_edits(candidates, min_confidence=floor, calibration=self.calibration, uncalibrated_min_confidence=floor)
+
+    def _spun_as_a_whole(self, paragraph_reports: Sequence[DetectionReport]) -> bool:
+        """True when enough of a document's paragraphs are spun (``config.spun_document_paragraphs``)."""
+        needed = self.config.spun_document_paragraphs
+        return needed is not None and sum(r.spun for r in paragraph_reports) >= needed
 
     def _thresholds(self) -> dict:
         """merge_edits' threshold arguments: calibrated sources read min_confidence, others their floor."""

@@ -18,6 +18,7 @@ from repair.detect.registry import DETECTORS
 from repair.merge.edits import apply_edits
 from repair.results import Edit
 from tests.cli.runner import json_lines, seed_path
+from tests.samples import LIGHTLY_SPUN, SPUN_TWO_PARAGRAPHS
 
 CLEAN_SEEDS = ("000", "001", "004")
 
@@ -243,9 +244,11 @@ def test_fix_decides_a_spun_articles_map_unless_told_not_to(unspin, tmp_path):
     # The record leads with the inferred map, most frequent first, one entry per pair.
     inferred = [(m["old"], m["new"], m["count"]) for m in decided["substitution_map"]]
     assert inferred[:3] == [("adjacent", "next", 2), ("battalion", "people", 2), ("expect", "plan", 2)]
-    assert {(old, new) for old, new, _ in inferred} == {(o.lower(), n.lower()) for o, n in LM_DECIDED}
+    model_edits = {(e["old"].lower(), e["new"].lower()) for e in decided["edits"] if e["source"] == "model"}
+    assert {(old, new) for old, new, _ in inferred} == {(o.lower(), n.lower()) for o, n in LM_DECIDED} | model_edits
     assert all(0.5 <= m["confidence"] <= 1.0 for m in decided["substitution_map"])
-    assert [e["old"] for e in counts["edits"] if e["source"] == "document"] == ["battalion", "Confrontation"]
+    assert [e["old"] for e in counts["edits"] if e["source"] == "document"] == [
+        "adjacent", "wampum", "battalion", "Confrontation", "adjacent"]
     assert not any(e["source"] == "document" for e in alone["edits"])
     assert "Opposition members said the plan was rushed" in decided["text"]
     assert "Opposition members said the expect" in counts["text"] and "Confrontation members" in alone["text"]
@@ -274,3 +277,12 @@ def test_help_and_the_pipeline_modules_do_not_import_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("torch loaded: False")
+
+
+def test_fix_restores_every_paragraph_of_a_spun_document_unless_paragraphs_alone(unspin):
+    document = (SPUN_TWO_PARAGRAPHS + LIGHTLY_SPUN + "\n").encode()
+    whole = unspin("fix", "-", stdin=document)
+    alone = unspin("fix", "-", "--paragraphs-alone", stdin=document)
+    assert whole.returncode == alone.returncode == 0, whole.stderr + alone.stderr
+    assert whole.stdout.splitlines()[-1].decode() == LIGHTLY_SPUN.replace("aver", "say")
+    assert alone.stdout.splitlines()[-1].decode() == LIGHTLY_SPUN

@@ -138,7 +138,7 @@ Confrontation members said the expect was rushed and called for a public meeting
 
 
 # What the default decider (with the LM's margins) restores there, every one right against ARTICLE.
-LM_DECIDED = [("adjacent", "next"), ("battalion", "people"), ("come-at-able", "possible"), ("Confrontation", "Opposition"),
+LM_DECIDED = [("adjacent", "next"), ("wampum", "money"), ("battalion", "people"), ("come-at-able", "possible"), ("Confrontation", "Opposition"),
               ("expect", "plan"), ("awaited", "expected"), ("expect", "plan"), ("adjacent", "next")]
 
 
@@ -146,11 +146,15 @@ def test_decider_on_counts_decides_a_spun_articles_map_and_leaves_its_clean_orig
     counts = shipped_pipeline(RepairConfig(map_lm=False))
     assert not counts.decider.reads_lm
     alone = counts.with_config(map_decisions=False).repair(SPUN_ARTICLE)
-    assert [(e.old, e.new, e.source) for e in alone.edits] == [("battalion", "people", "model")]
+    # Judged alone, the restorer is sure of three words (the first paragraph scores under the
+    # passage threshold, but its document is spun: RepairConfig.spun_document_paragraphs).
+    assert [(e.old, e.new, e.source) for e in alone.edits] == [
+        ("start", "first", "model"), ("forms", "years", "model"), ("battalion", "people", "model")]
     result = counts.repair(SPUN_ARTICLE)
     decided = [(e.old, e.new) for e in result.edits if e.source == "document"]
     # The restorer fixed "battalion" once; the decider carries it to its other occurrence.
-    assert decided == [("battalion", "people"), ("Confrontation", "Opposition")]
+    assert decided == [("adjacent", "next"), ("wampum", "money"), ("battalion", "people"), ("Confrontation", "Opposition"),
+                       ("adjacent", "next")]
     assert all(e.confidence >= counts.decider.threshold for e in result.edits if e.source == "document")
     assert "many five-year-old people had" in result.text and "older people before" in result.text
     assert "Opposition members said the expect was rushed" in result.text

@@ -11,6 +11,8 @@ from repair.glossary.match import Glossary
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
 from repair.restore.registry import load_restorer
+from repair.text import paragraphs
+from tests.samples import CLEAN_TWO_PARAGRAPHS, LIGHTLY_SPUN, SPUN_TWO_PARAGRAPHS
 
 CLEAN_SEEDS = ("000", "001", "004")
 SPUN = (
@@ -162,3 +164,22 @@ def test_restorer_examines_weak_spans_only_when_asked(lexicon_detector):
         result = repairer.repair(SPUN)
         assert sorted(recorder.seen) == sorted((s.start, s.end) for s in expected)
         assert result.text == SPUN and result.detection.spans == report.spans
+
+
+def test_a_spun_document_is_restored_in_its_paragraphs_that_score_low(shipped_repairer):
+    """A spinner spins the whole article: in a document with two spun paragraphs, the restorer
+    also reads the suspects of a paragraph that scored under the threshold on its own."""
+    document = SPUN_TWO_PARAGRAPHS + LIGHTLY_SPUN
+    start = document.index(LIGHTLY_SPUN)
+    reports = shipped_repairer.detect_paragraphs([document], [paragraphs(document)])[0]
+    assert [r.spun for r in reports] == [True, True, False]
+
+    def last_paragraph_edits(repairer):
+        return [(e.old, e.new) for e in repairer.repair(document).edits if e.start >= start]
+
+    assert last_paragraph_edits(shipped_repairer) == [("aver", "say")]
+    assert last_paragraph_edits(shipped_repairer.with_config(spun_document_paragraphs=None)) == []
+    assert last_paragraph_edits(shipped_repairer.with_config(spun_document_paragraphs=3)) == []
+    # Beside clean paragraphs, the same paragraph is judged alone, and left as it is.
+    clean_beside = CLEAN_TWO_PARAGRAPHS + LIGHTLY_SPUN
+    assert shipped_repairer.repair(clean_beside).text == clean_beside
