@@ -16,7 +16,8 @@ hands the detector only documents that passed the document gate), the LM reads l
 2. **Pooling by word type**: runs with the same wording are one type, decided once for the
    whole batch (a document, or a batch from one source): the two-sided check reads at most
    ``checks_per_type`` occurrences, the best first-pass ones.
-3. **Two-sided confirmation** (``LanguageModel.score_candidates``, cached left context): the
+3. **Two-sided confirmation** (``repair.lm.slots``: each paragraph read once for all the runs
+   checked in it, every candidate reading the cached paragraph up to its run): the
    run, widened by one word on the right when that word has alternatives too (the second word
    of a tortured phrase often looks fine after the first one), is scored with the words after
    it, as written and with every combination of its words' best alternatives. The margin of
@@ -43,7 +44,7 @@ from repair.results import DetectionReport, Span
 
 if TYPE_CHECKING:  # torch loads with the model, only when a paragraph is read
     from repair.lm.lazy import LazyLanguageModel
-    from repair.lm.scorer import SentenceScores
+    from repair.lm.scorer import CandidateScore, SentenceScores
 
 
 class Detector(Protocol):
@@ -70,7 +71,8 @@ class LMEvidenceSettings:
         max_run: longest run of words checked together (a widened run included).
         checks_per_type: occurrences of one type read by the two-sided check.
         right_words: words after the run scored in the two-sided check.
-        left_chars: paragraph text kept before a run in the two-sided check.
+        left_chars: paragraph text kept before a run in the two-sided check of a paragraph too
+            long to read whole (``repair.lm.slots.PARAGRAPH_PIECES``); others are read whole.
         max_sentence_chars: longer sentences are cut into pieces of about this size for the
             first pass (the model reads at most ``LMConfig.max_pieces`` pieces).
     """
@@ -127,6 +129,28 @@ class Check:
     best: str
     first: int
     last: int
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What one two-sided check reads: ``texts`` in place of ``paragraph[start:end]`` of
+    paragraph number ``paragraph``; the first is the words as ``written``, each comes from the
+    word combination of ``candidates`` at the same index."""
+
+    paragraph: int
+    start: int
+    end: int
+    written: tuple[str, ...]
+    candidates: tuple[tuple[str, ...], ...]
+    texts: tuple[str, ...]
+
+    def check(self, logprobs: Sequence[float]) -> Check:
+        """The verdict from the LM's log-probability of each text: the best combination against
+        the words as written."""
+        best = max(range(1, len(logprobs)), key=lambda i: logprobs[i], default=0)
+        margin = logprobs[best] - logprobs[0] if best else -math.inf
+        changed = changed_range(self.written, self.candidates[best]) or (0, len(self.written) - 1)
+        return Check(margin, " ".join(self.candidates[best]).lower(), *changed)
 
 
 @dataclass(frozen=True)
@@ -321,40 +345,73 @@ class LMEvidenceDetector:
 
     def check_types(self, paragraphs: Sequence[str], words: Sequence[Sequence[WordEvidence]],
                     runs: Sequence[tuple[int, int, int]]) -> dict[str, list[tuple[tuple[int, int, int], Check]]]:
-        """Two-sided checks of each type's best ``checks_per_type`` occurrences, by type."""
+        """Two-sided checks of each type's best ``checks_per_type`` occurrences, by type (all of
+        them read together: ``read_checks``)."""
         by_type: dict[str, list[tuple[int, int, int]]] = {}
         for run in runs:
             by_type.setdefault(run_key(words, run), []).append(run)
-        checks: dict[str, list[tuple[tuple[int, int, int], Check]]] = {}
+        asked: list[tuple[str, tuple[int, int, int], CheckRequest]] = []
         for key, occurrences in by_type.items():
             best_first = sorted(occurrences, key=lambda r: -max(w.gain for w in words[r[0]][r[1]:r[2] + 1]))
-            checks[key] = [(run, self.check(paragraphs, words, run)) for run in best_first[: self.settings.checks_per_type]]
+            asked += [(key, run, self.check_request(paragraphs, words, run)) for run in best_first[: self.settings.checks_per_type]]
+        scores = self.read_checks(paragraphs, [request for _, _, request in asked])
+        checks: dict[str, list[tuple[tuple[int, int, int], Check]]] = {key: [] for key in by_type}
+        for (key, run, request), scored in zip(asked, scores):
+            checks[key].append((run, request.check([s.logprob for s in scored])))
         return checks
 
-    def check(self, paragraphs: Sequence[str], words: Sequence[Sequence[WordEvidence]], run: tuple[int, int, int]) -> Check:
-        """Two-sided score of a run (widened by one word when that word has alternatives):
-        the best combination of alternatives against the words as written."""
+    def check_request(self, paragraphs: Sequence[str], words: Sequence[Sequence[WordEvidence]],
+                      run: tuple[int, int, int]) -> CheckRequest:
+        """What the two-sided check of a run reads: the run (widened by one word when that word
+        has alternatives) as written, then the best combinations of its words' alternatives."""
         k, first, last = run
         sentence = words[k]
         if last + 1 < len(sentence) and sentence[last + 1].alternatives and last + 1 - first < self.settings.max_run:
             last += 1
         window = sentence[first:last + 1]
         paragraph = paragraphs[window[0].paragraph]
-        written = [w.text for w in window]
         options = [[w.text, *(a for a, _ in w.alternatives)] for w in window]
         candidates = combinations(options, self.settings.max_combinations)
         # The gaps between the window's words (spaces, hyphens) are kept as written.
         gaps = [paragraph[a.end:b.start] for a, b in zip(window, window[1:])]
-        texts = [_join(c, gaps) for c in candidates]
-        left = cut_left(paragraph, window[0].start, self.settings.left_chars)
-        started = time.perf_counter()
+        return CheckRequest(window[0].paragraph, window[0].start, window[-1].end, tuple(w.text for w in window),
+                            tuple(candidates), tuple(_join(c, gaps) for c in candidates))
+
+    def read_checks(self, paragraphs: Sequence[str], requests: Sequence[CheckRequest]) -> list[list[CandidateScore]]:
+        """The LM's scores of every request's texts in its place, in order.
+
+        A paragraph is read once for all the requests in it (``repair.lm.slots``), each
+        candidate seeing the whole paragraph before its place; a paragraph longer than
+        ``PARAGRAPH_PIECES`` has each request read alone, with ``left_chars`` of left context.
+        """
+        from repair.lm.slots import PARAGRAPH_PIECES, Slot, score_slots
+
+        if not requests:
+            return []
         model = self.lm.get()
-        scores = model.score_candidates(left, texts, paragraph[window[-1].end:], right_words=self.settings.right_words)
-        self._count(model.count_pieces(left) + sum(s.pieces for s in scores), time.perf_counter() - started, checks=1)
-        best = max(range(1, len(scores)), key=lambda i: scores[i].logprob, default=0)
-        margin = scores[best].logprob - scores[0].logprob if best else -math.inf
-        changed = changed_range(written, candidates[best]) or (0, len(window) - 1)
-        return Check(margin, " ".join(candidates[best]).lower(), *changed)
+        right_words = self.settings.right_words
+        results: list[list[CandidateScore] | None] = [None] * len(requests)
+        by_paragraph: dict[int, list[int]] = {}
+        for number, request in enumerate(requests):
+            by_paragraph.setdefault(request.paragraph, []).append(number)
+        for p, numbers in by_paragraph.items():
+            paragraph = paragraphs[p]
+            started = time.perf_counter()
+            if model.count_pieces(paragraph) <= PARAGRAPH_PIECES:
+                slots = [Slot(requests[n].start, requests[n].end, requests[n].texts) for n in numbers]
+                scored = score_slots(model, paragraph, slots, right_words)
+                read = model.count_pieces(paragraph[:max(s.start for s in slots)])
+            else:
+                scored, read = [], 0
+                for n in numbers:
+                    left = cut_left(paragraph, requests[n].start, self.settings.left_chars)
+                    scored.append(model.score_candidates(left, requests[n].texts, paragraph[requests[n].end:], right_words=right_words))
+                    read += model.count_pieces(left)
+            for n, scores in zip(numbers, scored):
+                results[n] = scores
+            pieces = read + sum(s.pieces for scores in scored for s in scores)
+            self._count(pieces, time.perf_counter() - started, checks=len(numbers))
+        return results  # type: ignore[return-value]
 
     def report_spans(self, paragraphs: Sequence[str], words: Sequence[Sequence[WordEvidence]],
                      runs: Sequence[tuple[int, int, int]], checks: dict[str, list[tuple[tuple[int, int, int], Check]]],

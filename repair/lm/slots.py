@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from repair.lm.scorer import LanguageModel
 
 
+# Longest text (model pieces) read whole for its places; callers score the places of a longer
+# one alone, each with a bounded left context (rare in news: about 600 words in one paragraph).
+PARAGRAPH_PIECES = 768
+
+
 @dataclass(frozen=True)
 class Slot:
     """One place of a text to fill: ``text[start:end]`` is replaced by each candidate in turn."""

@@ -77,3 +77,36 @@ def test_a_tortured_phrase_is_flagged_and_its_clean_twin_is_not():
     ])
     assert spun.spun and any("counterfeit" in s.text for s in spun.spans)
     assert not clean.spun and not clean.spans
+
+
+@pytest.mark.slow
+def test_checks_read_each_paragraph_once_and_agree_with_reading_each_check_alone(monkeypatch):
+    """``read_checks`` reads a paragraph once for all its checks; a paragraph over
+    ``PARAGRAPH_PIECES`` has each check read alone with ``left_chars`` of context. On a paragraph
+    shorter than ``left_chars`` the two see the same words, so their numbers agree."""
+    import repair.lm.slots as slots_module
+    from repair.detect.lm_evidence import CheckRequest, LMEvidenceDetector, load_lm_evidence
+    from repair.lm import LanguageModel, LMConfig, default_cache_dir
+    from repair.lm.lazy import LazyLanguageModel
+    from repair.paths import models_dir
+    from repair.resources.shared import Resources
+
+    paragraph = "The minister mentioned on Monday that safety forces would stay in the capital."
+    assert len(paragraph) < 300
+    requests = [
+        CheckRequest(0, paragraph.index("mentioned"), paragraph.index("mentioned") + 9, ("mentioned",),
+                     (("mentioned",), ("said",)), ("mentioned", "said")),
+        CheckRequest(0, paragraph.index("safety"), paragraph.index("safety") + 6, ("safety",),
+                     (("safety",), ("security",)), ("safety", "security")),
+    ]
+    lm = LazyLanguageModel.of(LanguageModel.load(default_cache_dir(), LMConfig(threads=1)))
+    detector: LMEvidenceDetector = load_lm_evidence(Resources.load(models_dir()), None, lm)
+    whole = detector.read_checks([paragraph], requests)
+    read_whole = detector.read.pieces
+    monkeypatch.setattr(slots_module, "PARAGRAPH_PIECES", 0)
+    alone = detector.read_checks([paragraph], requests)
+    assert detector.read.pieces - read_whole > read_whole  # alone, the left context is read once per check
+    for a, b in zip(whole, alone):
+        assert [s.logprob for s in a] == pytest.approx([s.logprob for s in b], abs=1e-3)
+    checks = [r.check([s.logprob for s in scored]) for r, scored in zip(requests, whole)]
+    assert [c.best for c in checks] == ["said", "security"] and all(c.margin > 0 for c in checks)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from repair import text as textutil
 from repair.lm.lazy import LazyLanguageModel  # re-exported: the restorer and its tests import it from here
-from repair.lm.slots import Slot, score_slots
+from repair.lm.slots import PARAGRAPH_PIECES, Slot, score_slots
 
 if TYPE_CHECKING:
     from repair.lm import LanguageModel
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 # Left context kept before a region (characters, cut at a word start) when regions are scored
 # one at a time: bounds the prefix the LM reads per region on long paragraphs.
 LEFT_CHARS = 300
-# Longest paragraph (model pieces) read whole for its regions; a longer one (rare in news: about
-# 600 words) has each region scored with LEFT_CHARS of left context.
-PARAGRAPH_PIECES = 768
 # Candidates the LM reads per region: the copy and the best others by the other experts; the
 # rest get ``UNSCORED`` (out of the running when the LM has weight).
 LM_CANDIDATES = 5
