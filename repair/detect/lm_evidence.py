@@ -31,15 +31,15 @@ are a logistic of the margin, not calibrated probabilities.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from repair import text as textutil
 from repair.detect.candidates import CandidateSource
+from repair.detect.lm_checks import Check, CheckRequest, combinations, join_words, read_checks
 from repair.results import DetectionReport, Span
 
 if TYPE_CHECKING:  # torch loads with the model, only when a paragraph is read
@@ -115,45 +115,6 @@ class WordEvidence:
 
 
 @dataclass(frozen=True)
-class Check:
-    """The two-sided check of one run occurrence.
-
-    Attributes:
-        margin: best combination's log-prob minus the text as written (nats).
-        best: the best combination (words joined by spaces, lower case).
-        first: index, within the checked window, of the first word the best combination changes.
-        last: index of the last changed word (inclusive).
-    """
-
-    margin: float
-    best: str
-    first: int
-    last: int
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    """What one two-sided check reads: ``texts`` in place of ``paragraph[start:end]`` of
-    paragraph number ``paragraph``; the first is the words as ``written``, each comes from the
-    word combination of ``candidates`` at the same index."""
-
-    paragraph: int
-    start: int
-    end: int
-    written: tuple[str, ...]
-    candidates: tuple[tuple[str, ...], ...]
-    texts: tuple[str, ...]
-
-    def check(self, logprobs: Sequence[float]) -> Check:
-        """The verdict from the LM's log-probability of each text: the best combination against
-        the words as written."""
-        best = max(range(1, len(logprobs)), key=lambda i: logprobs[i], default=0)
-        margin = logprobs[best] - logprobs[0] if best else -math.inf
-        changed = changed_range(self.written, self.candidates[best]) or (0, len(self.written) - 1)
-        return Check(margin, " ".join(self.candidates[best]).lower(), *changed)
-
-
-@dataclass(frozen=True)
 class TypeVerdict:
     """The pooled decision on one type (a run's wording, lower case)."""
 
@@ -202,29 +163,6 @@ def span_score(margin: float, confirm_margin: float) -> float:
     """A score in (0, 1) that passes 0.5 a little below ``confirm_margin`` (0.62 at it, 0.95
     two nats above): a logistic of the margin, not a calibrated probability."""
     return 1.0 / (1.0 + math.exp(-(margin - confirm_margin + 0.5)))
-
-
-def combinations(options: Sequence[Sequence[str]], limit: int) -> list[tuple[str, ...]]:
-    """Word combinations over a window, the words as written first (``options[i][0]``), the
-    rest in order of the options' ranks (sum of indices), at most ``limit`` in all."""
-    every = itertools.product(*(range(len(o)) for o in options))
-    ranked = sorted(every, key=lambda idx: (sum(idx), idx))[:limit]
-    return [tuple(o[i] for o, i in zip(options, idx)) for idx in ranked]
-
-
-def changed_range(written: Sequence[str], chosen: Sequence[str]) -> tuple[int, int] | None:
-    """(first, last) indices where ``chosen`` differs from ``written``; None when equal."""
-    changed = [i for i, (a, b) in enumerate(zip(written, chosen)) if a.lower() != b.lower()]
-    return (changed[0], changed[-1]) if changed else None
-
-
-def cut_left(text: str, start: int, max_chars: int) -> str:
-    """``text[:start]`` with at most ``max_chars`` characters, starting at a word."""
-    if start <= max_chars:
-        return text[:start]
-    left = text[start - max_chars:start]
-    cut = left.find(" ")
-    return left[cut + 1:] if 0 <= cut < len(left) - 1 else left
 
 
 def merge_spans(report: DetectionReport, confirmed: Sequence[Span]) -> DetectionReport:
@@ -375,43 +313,16 @@ class LMEvidenceDetector:
         # The gaps between the window's words (spaces, hyphens) are kept as written.
         gaps = [paragraph[a.end:b.start] for a, b in zip(window, window[1:])]
         return CheckRequest(window[0].paragraph, window[0].start, window[-1].end, tuple(w.text for w in window),
-                            tuple(candidates), tuple(_join(c, gaps) for c in candidates))
+                            tuple(candidates), tuple(join_words(c, gaps) for c in candidates))
 
     def read_checks(self, paragraphs: Sequence[str], requests: Sequence[CheckRequest]) -> list[list[CandidateScore]]:
-        """The LM's scores of every request's texts in its place, in order.
-
-        A paragraph is read once for all the requests in it (``repair.lm.slots``), each
-        candidate seeing the whole paragraph before its place; a paragraph longer than
-        ``PARAGRAPH_PIECES`` has each request read alone, with ``left_chars`` of left context.
-        """
-        from repair.lm.slots import PARAGRAPH_PIECES, Slot, score_slots
-
+        """The LM's scores of every request's texts in its place, in order (``lm_checks.read_checks``)."""
         if not requests:
             return []
-        model = self.lm.get()
-        right_words = self.settings.right_words
-        results: list[list[CandidateScore] | None] = [None] * len(requests)
-        by_paragraph: dict[int, list[int]] = {}
-        for number, request in enumerate(requests):
-            by_paragraph.setdefault(request.paragraph, []).append(number)
-        for p, numbers in by_paragraph.items():
-            paragraph = paragraphs[p]
-            started = time.perf_counter()
-            if model.count_pieces(paragraph) <= PARAGRAPH_PIECES:
-                slots = [Slot(requests[n].start, requests[n].end, requests[n].texts) for n in numbers]
-                scored = score_slots(model, paragraph, slots, right_words)
-                read = model.count_pieces(paragraph[:max(s.start for s in slots)])
-            else:
-                scored, read = [], 0
-                for n in numbers:
-                    left = cut_left(paragraph, requests[n].start, self.settings.left_chars)
-                    scored.append(model.score_candidates(left, requests[n].texts, paragraph[requests[n].end:], right_words=right_words))
-                    read += model.count_pieces(left)
-            for n, scores in zip(numbers, scored):
-                results[n] = scores
-            pieces = read + sum(s.pieces for scores in scored for s in scores)
-            self._count(pieces, time.perf_counter() - started, checks=len(numbers))
-        return results  # type: ignore[return-value]
+        started = time.perf_counter()
+        scores, pieces = read_checks(self.lm.get(), paragraphs, requests, self.settings.right_words, self.settings.left_chars)
+        self._count(pieces, time.perf_counter() - started, checks=len(requests))
+        return scores
 
     def report_spans(self, paragraphs: Sequence[str], words: Sequence[Sequence[WordEvidence]],
                      runs: Sequence[tuple[int, int, int]], checks: dict[str, list[tuple[tuple[int, int, int], Check]]],
@@ -471,13 +382,6 @@ def run_key(words: Sequence[Sequence[WordEvidence]], run: tuple[int, int, int]) 
     """A run's type: its words, lower case, joined by spaces."""
     k, first, last = run
     return " ".join(w.text.lower() for w in words[k][first:last + 1])
-
-
-def _join(words: Sequence[str], gaps: Sequence[str]) -> str:
-    out = words[0]
-    for gap, word in zip(gaps, words[1:]):
-        out += gap + word
-    return out
 
 
 def _disjoint(spans: list[Span]) -> list[Span]:

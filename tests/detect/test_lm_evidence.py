@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from repair.detect.lm_evidence import changed_range, combinations, join_runs, merge_spans, pool_by_type, span_score
+from repair.detect.lm_checks import changed_range, combinations
+from repair.detect.lm_evidence import join_runs, merge_spans, pool_by_type, span_score
 from repair.results import DetectionReport, Span
 
 
@@ -85,7 +86,8 @@ def test_checks_read_each_paragraph_once_and_agree_with_reading_each_check_alone
     ``PARAGRAPH_PIECES`` has each check read alone with ``left_chars`` of context. On a paragraph
     shorter than ``left_chars`` the two see the same words, so their numbers agree."""
     import repair.lm.slots as slots_module
-    from repair.detect.lm_evidence import CheckRequest, LMEvidenceDetector, load_lm_evidence
+    from repair.detect.lm_checks import CheckRequest
+    from repair.detect.lm_evidence import LMEvidenceDetector, load_lm_evidence
     from repair.lm import LanguageModel, LMConfig, default_cache_dir
     from repair.lm.lazy import LazyLanguageModel
     from repair.paths import models_dir
