@@ -31,7 +31,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--models", default=None, help="models folder (default: the shipped models/ or $UNSPIN_MODELS)")
     add_kind_arguments(parser)
     parser.add_argument("--format", choices=["text", "json"], default="text", help="table or JSON")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("-q", "--quiet", "--no-progress", dest="no_progress", action="store_true",
+                        help="no progress bar on stderr (-q as in the other commands)")
     parser.set_defaults(run=run)
 
 
@@ -57,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     corpus = [corpus_path("test"), corpus_path("train")]
     kinds = ["--detector", args.detector, "--restorer", args.restorer]
     with tqdm(total=None, desc="unspin bench", unit="step", file=sys.stderr, disable=args.no_progress) as bar:
-        log = lambda message: bar.write(f"unspin bench: {message}", file=sys.stderr)  # noqa: E731
+        def log(message: str) -> None:
+            if not args.no_progress:
+                bar.write(f"unspin bench: {message}", file=sys.stderr)
+
         results = run_bench(bench_config(args), factory, args.files, corpus=corpus, folder=args.folder, models=models,
                             kinds=kinds, log=log, progress=bar)
     if args.format == "json":

@@ -12,8 +12,10 @@ not need, so the package is located through its installed metadata and never imp
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +104,8 @@ def convert(source: GGUFSource, folder: Path) -> Path:
     (folder / SOURCE_FILE).unlink(missing_ok=True)
     gguf_dir, gguf_name = str(source.path.parent), source.path.name
     tokenizer = AutoTokenizer.from_pretrained(gguf_dir, gguf_file=gguf_name, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_name, local_files_only=True)
+    with without_loading_bar():
+        model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_name, local_files_only=True)
     # The GGUF reader leaves a quantizer and a quantization_config saying "gguf" although the
     # weights in memory are plain fp32: save_pretrained refuses a "quantized" model, and the
     # config would send the next load back to the slow GGUF path.
@@ -137,3 +140,18 @@ def default_cache_dir() -> Path:
     from repair.paths import cache_dir
 
     return cache_dir() / "lm"
+
+
+@contextlib.contextmanager
+def without_loading_bar() -> Iterator[None]:
+    """transformers' own "Loading weights" progress bar off while a model loads, then as it was:
+    the commands draw their own progress, and ``-q`` must leave stderr quiet."""
+    from transformers.utils import logging as transformers_logging
+
+    was_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            transformers_logging.enable_progress_bar()

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import torch
 
-from repair.lm.load import PACKAGE, default_cache_dir, prepare
+from repair.lm.load import PACKAGE, default_cache_dir, prepare, without_loading_bar
 from repair.text import words as split_words
 
 
@@ -138,7 +138,8 @@ class LanguageModel:
         """
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
+        with without_loading_bar():
+            model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         model.eval()
         if config.dtype == "int8":

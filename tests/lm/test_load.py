@@ -45,3 +45,16 @@ def test_converted_folder_is_a_plain_hugging_face_folder(lm):
     assert "quantization_config" not in config  # the next load must not go back to the GGUF
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     assert json.loads((folder / SOURCE_FILE).read_text(encoding="utf-8")) == find_gguf().to_dict()
+
+
+def test_loading_the_model_draws_no_progress_bar_of_its_own(lm, capfd):
+    """The commands draw their own progress and ``-q`` keeps stderr quiet: transformers'
+    "Loading weights" bar is off while the model loads, and left as it was after."""
+    from transformers.utils import logging as transformers_logging
+
+    from repair.lm import default_cache_dir
+
+    assert transformers_logging.is_progress_bar_enabled()
+    LanguageModel.load(default_cache_dir())
+    assert "Loading weights" not in capfd.readouterr().err
+    assert transformers_logging.is_progress_bar_enabled()
