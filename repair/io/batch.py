@@ -77,9 +77,10 @@ def run_batch(
     try:
         for group_id, outcomes in results:
             for slot, outcome in zip(group_slots[group_id], outcomes):
-                finished[slot] = commit_outcome(outcome, options)
-                if manifest is not None:
-                    manifest.append(finished[slot])
+                with interrupts_held():  # an output in place always has its manifest line
+                    finished[slot] = commit_outcome(outcome, options)
+                    if manifest is not None:
+                        manifest.append(finished[slot])
             yield from emit_ready()
         yield from emit_ready()
     finally:
@@ -119,6 +120,33 @@ def commit_outcome(outcome: FileOutcome, options: BatchOptions) -> FileOutcome:
         remove_quietly(temp_path_for(target))
         return replace(outcome, status="failed", error=f"{outcome.path}: cannot write {target} ({error.strerror})")
     return outcome
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C or SIGTERM that arrives inside the block is delivered again when it ends, to the
+    handlers that were there before (so an ignored signal stays ignored).
+
+    Around moving one output into place and writing its manifest line: interrupted between the
+    two, the output was there without its line, and a resumed run did that file again.
+    """
+    held: list[int] = []
+
+    def hold(signum, frame):
+        held.append(signum)
+
+    try:
+        previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+    for number in dict.fromkeys(held):
+        signal.raise_signal(number)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from repair.io.batch import run_batch
+from repair.io.batch import interrupts_held, run_batch, terminate_as_interrupt
 from repair.io.inputs import collect_inputs
 from repair.io.manifest import MANIFEST_NAME
 from repair.io.options import BatchOptions
@@ -175,3 +175,24 @@ def test_killed_batch_process_leaves_no_partial_output_and_resumes(tmp_path):
     outcomes = list(run_batch(collect_inputs([str(source)]), tiny_repairer, options_for(out)))
     assert sum(o.resumed for o in outcomes) == len(written)
     assert all((out / name).read_bytes() == FIXED.encode() for name in names)
+
+
+def test_a_signal_during_a_commit_takes_effect_after_its_manifest_line():
+    """SIGTERM between moving an output into place and writing its manifest line waited for the
+    line: otherwise a resumed run did that file again."""
+    steps = []
+    with pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
+        with interrupts_held():
+            steps.append("output in place")
+            os.kill(os.getpid(), signal.SIGTERM)
+            steps.append("manifest line")
+        steps.append("next file")
+    assert steps == ["output in place", "manifest line"]
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+        steps.append("an ignored Ctrl-C stays ignored")
+    finally:
+        signal.signal(signal.SIGINT, ignored)
+    assert steps[-1] == "an ignored Ctrl-C stays ignored"
