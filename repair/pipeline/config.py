@@ -68,6 +68,8 @@ class RepairConfig:
 
     Raises:
         UnknownKindError: ``detector`` or ``restorer`` is not registered.
+        ValueError: ``spun_document_paragraphs`` is below 1 (every document, clean ones too,
+            would count as spun).
     """
 
     detector: str = "cascade"
@@ -91,3 +93,5 @@ class RepairConfig:
             raise UnknownKindError("detector", self.detector, DETECTORS)
         if self.restorer not in RESTORERS:
             raise UnknownKindError("restorer", self.restorer, RESTORERS)
+        if self.spun_document_paragraphs is not None and self.spun_document_paragraphs < 1:
+            raise ValueError(f"spun_document_paragraphs must be at least 1 or None, not {self.spun_document_paragraphs}")

@@ -180,6 +180,8 @@ def test_a_spun_document_is_restored_in_its_paragraphs_that_score_low(shipped_re
     assert last_paragraph_edits(shipped_repairer) == [("aver", "say")]
     assert last_paragraph_edits(shipped_repairer.with_config(spun_document_paragraphs=None)) == []
     assert last_paragraph_edits(shipped_repairer.with_config(spun_document_paragraphs=3)) == []
+    with pytest.raises(ValueError, match="at least 1"):  # 0 would call every document spun
+        RepairConfig(spun_document_paragraphs=0)
     # Beside clean paragraphs, the same paragraph is judged alone, and left as it is.
     clean_beside = CLEAN_TWO_PARAGRAPHS + LIGHTLY_SPUN
     assert shipped_repairer.repair(clean_beside).text == clean_beside
