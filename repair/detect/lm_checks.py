@@ -62,10 +62,10 @@ def read_checks(model: LanguageModel, paragraphs: Sequence[str], requests: Seque
                 right_words: int, left_chars: int) -> tuple[list[list[CandidateScore]], int]:
     """The LM's scores of every request's texts in its place, in order, and the pieces it read.
 
-    A paragraph is read once for all the requests in it; one longer than ``PARAGRAPH_PIECES``
-    has each request read alone, with ``left_chars`` of left context.
+    A paragraph is read once for all the requests in it (``repair.lm.slots.score_places``; one
+    too long to read whole has each request read alone, with ``left_chars`` of left context).
     """
-    from repair.lm.slots import PARAGRAPH_PIECES, Slot, score_slots
+    from repair.lm.slots import Slot, score_places
 
     results: list[list[CandidateScore] | None] = [None] * len(requests)
     by_paragraph: dict[int, list[int]] = {}
@@ -73,20 +73,11 @@ def read_checks(model: LanguageModel, paragraphs: Sequence[str], requests: Seque
         by_paragraph.setdefault(request.paragraph, []).append(number)
     pieces = 0
     for p, numbers in by_paragraph.items():
-        paragraph = paragraphs[p]
-        if model.count_pieces(paragraph) <= PARAGRAPH_PIECES:
-            slots = [Slot(requests[n].start, requests[n].end, requests[n].texts) for n in numbers]
-            scored = score_slots(model, paragraph, slots, right_words)
-            pieces += model.count_pieces(paragraph[:max(s.start for s in slots)])
-        else:
-            scored = []
-            for n in numbers:
-                left = cut_left(paragraph, requests[n].start, left_chars)
-                scored.append(model.score_candidates(left, requests[n].texts, paragraph[requests[n].end:], right_words=right_words))
-                pieces += model.count_pieces(left)
+        slots = [Slot(requests[n].start, requests[n].end, requests[n].texts) for n in numbers]
+        scored, read = score_places(model, paragraphs[p], slots, right_words, left_chars)
+        pieces += read
         for n, scores in zip(numbers, scored):
             results[n] = scores
-        pieces += sum(s.pieces for scores in scored for s in scores)
     return results, pieces  # type: ignore[return-value]
 
 
@@ -102,15 +93,6 @@ def changed_range(written: Sequence[str], chosen: Sequence[str]) -> tuple[int, i
     """(first, last) indices where ``chosen`` differs from ``written``; None when equal."""
     changed = [i for i, (a, b) in enumerate(zip(written, chosen)) if a.lower() != b.lower()]
     return (changed[0], changed[-1]) if changed else None
-
-
-def cut_left(text: str, start: int, max_chars: int) -> str:
-    """``text[:start]`` with at most ``max_chars`` characters, starting at a word."""
-    if start <= max_chars:
-        return text[:start]
-    left = text[start - max_chars:start]
-    cut = left.find(" ")
-    return left[cut + 1:] if 0 <= cut < len(left) - 1 else left
 
 
 def join_words(words: Sequence[str], gaps: Sequence[str]) -> str:

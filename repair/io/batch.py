@@ -123,6 +123,22 @@ def commit_outcome(outcome: FileOutcome, options: BatchOptions) -> FileOutcome:
 
 
 @contextmanager
+def signal_handlers(handlers: dict[int, Callable]) -> Iterator[None]:
+    """``handlers`` (signal number -> handler) installed for the block, the previous ones put back
+    after it; off the main thread, where Python cannot set them, signals are left alone."""
+    try:
+        previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+
+
+@contextmanager
 def interrupts_held() -> Iterator[None]:
     """Ctrl-C or SIGTERM that arrives inside the block is delivered again when it ends, to the
     handlers that were there before (so an ignored signal stays ignored).
@@ -135,16 +151,8 @@ def interrupts_held() -> Iterator[None]:
     def hold(signum, frame):
         held.append(signum)
 
-    try:
-        previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread: leave signals alone
+    with signal_handlers({signal.SIGINT: hold, signal.SIGTERM: hold}):
         yield
-        return
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
     for number in dict.fromkeys(held):
         signal.raise_signal(number)
 
@@ -155,15 +163,8 @@ def terminate_as_interrupt() -> Iterator[None]:
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
+    with signal_handlers({signal.SIGTERM: interrupt}):
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def progress_bar(total: int, enabled: bool):

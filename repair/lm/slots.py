@@ -26,9 +26,12 @@ if TYPE_CHECKING:
     from repair.lm.scorer import LanguageModel
 
 
-# Longest text (model pieces) read whole for its places; callers score the places of a longer
-# one alone, each with a bounded left context (rare in news: about 600 words in one paragraph).
+# Longest text (model pieces) read whole for its places; ``score_places`` reads the places of a
+# longer one alone, each with ``LEFT_CHARS`` of left context (rare in news: about 600 words in
+# one paragraph).
 PARAGRAPH_PIECES = 768
+# Left context kept before a place read alone (characters, cut at a word start).
+LEFT_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -85,3 +88,30 @@ def score_slots(lm: LanguageModel, text: str, slots: Sequence[Slot], right_words
             candidate = slots[row.slot].candidates[row.index]
             results[row.slot][row.index] = CandidateScore(candidate, float(sum(values)), float(sum(values[:row.cut])), len(values))  # type: ignore[index]
     return results  # type: ignore[return-value]
+
+
+def score_places(lm: LanguageModel, text: str, slots: Sequence[Slot], right_words: int = 3,
+                 left_chars: int = LEFT_CHARS) -> tuple[list[list[CandidateScore]], int]:
+    """``score_slots`` for a text of at most ``PARAGRAPH_PIECES`` pieces; a longer text has each
+    slot read alone (``score_candidates``) with ``left_chars`` of left context. Returns the scores
+    per slot and the pieces the LM read (the cost the callers report)."""
+    if not slots:
+        return [], 0
+    if lm.count_pieces(text) <= PARAGRAPH_PIECES:
+        scores = score_slots(lm, text, slots, right_words)
+        read = lm.count_pieces(text[:max(s.start for s in slots)])
+    else:
+        lefts = [left_context(text, slot.start, left_chars) for slot in slots]
+        scores = [lm.score_candidates(left, slot.candidates, text[slot.end:], right_words=right_words)
+                  for left, slot in zip(lefts, slots)]
+        read = sum(lm.count_pieces(left) for left in lefts)
+    return scores, read + sum(s.pieces for row in scores for s in row)
+
+
+def left_context(text: str, start: int, max_chars: int = LEFT_CHARS) -> str:
+    """``text[:start]``, keeping at most ``max_chars`` characters and starting at a word."""
+    if start <= max_chars:
+        return text[:start]
+    left = text[start - max_chars : start]
+    cut = left.find(" ")
+    return left[cut + 1 :] if 0 <= cut < len(left) - 1 else left

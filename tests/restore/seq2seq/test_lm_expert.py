@@ -12,10 +12,11 @@ import json
 import pytest
 
 from repair.lm.load import PACKAGE
+from repair.lm.slots import left_context
 from repair.merge.edits import apply_edits, merge_edits
 from repair.paths import models_dir
 from repair.restore.registry import LM_SETTINGS_FILE
-from repair.restore.seq2seq.lm_expert import UNSCORED, LazyLanguageModel, left_context, lm_shortlist
+from repair.restore.seq2seq.lm_expert import UNSCORED, LazyLanguageModel, lm_shortlist
 from repair.restore.seq2seq.model import Seq2SeqConfig
 from tests.restore.conftest import spans_for
 
