@@ -94,6 +94,8 @@ def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: 
                 yield task_id, payload
     except BaseException:
         stop_workers(workers)
+        # Tasks no worker will read: let this process exit without flushing them into a full pipe.
+        tasks.cancel_join_thread()
         raise
     for _ in workers:
         tasks.put(None)
@@ -102,10 +104,14 @@ def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: 
 
 
 def stop_workers(workers) -> None:
-    """Kill workers at once (interrupt or error): their unfinished temp files are cleaned after."""
+    """Kill workers at once (interrupt or error): their unfinished temp files are cleaned after.
+
+    SIGKILL, not SIGTERM: a worker stopped before its own handlers are set, or stuck in a lock
+    inherited through fork, cannot act on SIGTERM, and waiting for it hung the batch (CI, once).
+    """
     for worker in workers:
         if worker.is_alive():
-            worker.terminate()
+            worker.kill()
     for worker in workers:
         worker.join()
 

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import signal
+import threading
+import time
 
 import pytest
 
 from repair.errors import ModelNotFoundError
 from repair.io.batch import run_batch
+from repair.io.engines import stop_workers
 from repair.io.inputs import collect_inputs
 from repair.io.options import BatchOptions
 from tests.io.tiny import CLEAN, FIXED, SPUN, tiny_repairer
@@ -46,3 +51,26 @@ def test_ray_engine_matches_local(tmp_path):
     local = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options)]
     ray_texts = [o.text for o in run_batch(collect_inputs([str(tmp_path)]), tiny_repairer, options, engine="ray")]
     assert ray_texts == local == [CLEAN, FIXED, CLEAN, FIXED]
+
+
+def ignore_terminate_then_wait(ready) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
+    time.sleep(120)
+
+
+def test_stopping_workers_does_not_wait_on_a_worker_deaf_to_sigterm():
+    """A worker that cannot act on SIGTERM (stuck, or stopped before its handlers were set) is
+    still stopped: before, the batch waited for it forever."""
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    worker = context.Process(target=ignore_terminate_then_wait, args=(ready,), daemon=True)
+    worker.start()
+    assert ready.wait(30)
+    stopper = threading.Thread(target=stop_workers, args=([worker],), daemon=True)
+    stopper.start()
+    stopper.join(30)
+    alive = worker.is_alive()
+    if alive:
+        worker.kill()
+    assert not alive and not stopper.is_alive()
