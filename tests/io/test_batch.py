@@ -137,7 +137,9 @@ def test_output_never_overwrites_an_input(tmp_path):
 
 # A batch run as its own process, stopped with a real SIGTERM (as `kill` or a timeout would).
 KILLABLE_RUN = """
+import faulthandler
 import sys
+faulthandler.dump_traceback_later(45, exit=True)  # a hang shows every thread's stack in the test's failure
 from contextlib import closing
 from pathlib import Path
 from repair.io.batch import run_batch, terminate_as_interrupt
