@@ -100,7 +100,13 @@ def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: 
     for _ in workers:
         tasks.put(None)
     for worker in workers:
-        worker.join()
+        worker.join(WORKER_EXIT_SECONDS)
+    stop_workers(workers)  # one that never took a task (stuck since it was forked) never reads its None
+
+
+# Every result is in when the workers are told to stop, so a worker still there after this long
+# has nothing left to lose and is killed.
+WORKER_EXIT_SECONDS = 5.0
 
 
 def stop_workers(workers) -> None:

@@ -1,8 +1,10 @@
 """Engines (repair/io/engines.py): worker processes and Ray give what this process gives."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -14,6 +16,7 @@ from repair.io.batch import run_batch
 from repair.io.engines import stop_workers
 from repair.io.inputs import collect_inputs
 from repair.io.options import BatchOptions
+from repair.pipeline.repairer import Repairer
 from tests.io.tiny import CLEAN, FIXED, SPUN, tiny_repairer
 
 
@@ -74,3 +77,30 @@ def test_stopping_workers_does_not_wait_on_a_worker_deaf_to_sigterm():
     if alive:
         worker.kill()
     assert not alive and not stopper.is_alive()
+
+
+def first_worker_stuck_factory(marker: str) -> Repairer:
+    """The first worker to build its pipeline never finishes (as one stuck in a lock it inherited
+    through fork); the others build the tiny pipeline."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return tiny_repairer()
+    time.sleep(600)
+    raise AssertionError("unreachable")
+
+
+def test_a_worker_stuck_before_its_first_task_does_not_hold_up_the_end_of_the_batch(tmp_path):
+    """The other worker does every file; the batch then ends instead of waiting for the stuck one."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for i in range(4):
+        (source / f"f{i}.txt").write_text(SPUN)
+    factory = functools.partial(first_worker_stuck_factory, str(tmp_path / "marker"))
+    outcomes = []
+    batch = threading.Thread(target=lambda: outcomes.extend(
+        run_batch(collect_inputs([str(source)]), factory, BatchOptions(keep_text=True, files_per_task=1, jobs=2))), daemon=True)
+    batch.start()
+    batch.join(60)
+    assert not batch.is_alive()
+    assert [o.text for o in outcomes] == [FIXED] * 4
