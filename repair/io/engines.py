@@ -66,6 +66,11 @@ def limit_threads(jobs: int) -> None:
         sys.modules["torch"].set_num_threads(max(1, (os.cpu_count() or 1) // jobs))
 
 
+# Every result is in when the workers are told to stop, so a worker still there after this long
+# has nothing left to lose and is killed.
+WORKER_EXIT_SECONDS = 5.0
+
+
 def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: BatchOptions) -> Results:
     """Worker processes fed through queues, at most two groups in flight per worker."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -103,10 +108,6 @@ def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: 
         worker.join(WORKER_EXIT_SECONDS)
     stop_workers(workers)  # one that never took a task (stuck since it was forked) never reads its None
 
-
-# Every result is in when the workers are told to stop, so a worker still there after this long
-# has nothing left to lose and is killed.
-WORKER_EXIT_SECONDS = 5.0
 
 
 def stop_workers(workers) -> None:
