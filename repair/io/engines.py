@@ -109,7 +109,6 @@ def run_pool(groups: list[list[Job]], factory: Callable[[], Repairer], options: 
     stop_workers(workers)  # one that never took a task (stuck since it was forked) never reads its None
 
 
-
 def stop_workers(workers) -> None:
     """Kill workers at once (interrupt or error): their unfinished temp files are cleaned after.
 
