@@ -4,7 +4,6 @@
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
     python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the deciders that ask the LM (the default, and --map-thesaurus)
     python scripts/measure_map_decider.py --lm --dictionary --seeds 1 --rate 0.45      # a spinner closer to commercial ones
-    python scripts/measure_map_decider.py --lm --lm-originals --articles 20            # adds --map-lm-originals
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
@@ -75,8 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dictionary", action="store_true",
                         help="spin like a commercial spinner: the strongest synonym always, function words as often as others")
     parser.add_argument("--lm", action="store_true", help="add the decider that also reads the LM's margins")
-    parser.add_argument("--lm-originals", action="store_true",
-                        help="add the thesaurus entries' line-up with the originals the LM expects (repair.document.lm_entries)")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
@@ -95,9 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
         lineups["decider with LM and thesaurus entries (--map-thesaurus)"] = Repairer.load(
             config=RepairConfig(restorer=args.restorer, map_thesaurus=True))
-    if args.lm_originals:
-        lineups["decider with LM, thesaurus entries and the LM's originals (--map-lm-originals)"] = Repairer.load(
-            config=RepairConfig(restorer=args.restorer, map_thesaurus=True, map_lm_originals=True))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "spinner": "dictionary (top_k 1, function_rate 1)" if args.dictionary else "broad",
               # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json

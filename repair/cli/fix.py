@@ -72,8 +72,6 @@ def add_parser(subparsers) -> None:
                         help="the document map decider does not ask the pretrained language model about its entries (about twice as fast on spun documents, restores less; the LM is never loaded for clean ones)")
     parser.add_argument("--map-thesaurus", action="store_true",
                         help="the document map decider also judges thesaurus originals of words the restorer never flagged, where the document's word counts point to them (restores about 1 point more; about a quarter slower on spun documents)")
-    parser.add_argument("--map-lm-originals", action="store_true",
-                        help="implies --map-thesaurus: the words the language model expects where a spun document repeats a word join the thesaurus's originals (finds swaps our thesaurus does not list, such as 'navy' for 'military'; one more LM read of each spun document)")
     parser.add_argument("--min-confidence", type=probability, default=RepairConfig.min_confidence, help="drop model edits whose calibrated confidence (the chance they are right) is below this; default: the restorer kind's calibrated threshold, chosen for 90%% of edits right (0.83 for seq2seq); lower it for more repairs and more mistakes")
     parser.add_argument("--threshold", type=probability, default=RepairConfig.threshold, help="passage score at which the model restorer runs (default %(default)s)")
     parser.add_argument("--index", type=Path, default=None, metavar="INDEX", help="archive index ('unspin index'): restore from the source wherever one is found")
@@ -140,8 +138,7 @@ def run(args: argparse.Namespace) -> int:
     factory = factory_from(args, threshold=args.threshold, min_confidence=args.min_confidence, use_model=not args.no_model, weak_spans=not args.no_weak_spans,
                            spun_document_paragraphs=None if args.paragraphs_alone else RepairConfig.spun_document_paragraphs,
                            map_decisions=not args.no_map_decisions, map_lm=not args.no_map_lm,
-                           map_thesaurus=args.map_thesaurus or args.map_lm_originals,
-                           map_lm_originals=args.map_lm_originals)
+                           map_thesaurus=args.map_thesaurus)
     if args.format == "html":
         from repair.cli.review import run_reviews  # the page renderer, only when asked for
         return run_reviews(args, factory)

@@ -37,7 +37,6 @@ import numpy as np
 
 from repair.document.apply import apply_map
 from repair.document.evidence import EntryFeatures, count_evidence, count_values
-from repair.document.lm_entries import WordSimilarity, expected_originals
 from repair.document.lm_margin import EntryMargin, entry_margins
 from repair.document.thesaurus_entries import THESAURUS_FEATURES, thesaurus_entries, with_lm_leads
 from repair.errors import ModelNotFoundError
@@ -161,13 +160,10 @@ class MapDecider:
     the restorer never proposed (``repair.document.thesaurus_entries``)."""
 
     def __init__(self, config: MapDeciderConfig, ngram: NgramModel, lm: LazyLanguageModel | None = None,
-                 thesaurus: Thesaurus | None = None, thesaurus_config: MapDeciderConfig | None = None,
-                 lm_originals: bool = False):
+                 thesaurus: Thesaurus | None = None, thesaurus_config: MapDeciderConfig | None = None):
         """``lm`` is read only by a decider fitted with the LM's margins (``LM_FEATURES``), and
         only when a spun document's map is decided: clean text never loads it. The thesaurus
-        entries are judged by ``thesaurus_config`` and always read the LM. ``lm_originals``: the
-        words the LM expects where the document repeats a word join the thesaurus's candidates
-        (``repair.document.lm_entries``; needs the thesaurus)."""
+        entries are judged by ``thesaurus_config`` and always read the LM."""
         check_features(config, (FEATURES, LM_FEATURES))
         if thesaurus_config is not None:
             check_features(thesaurus_config, (THESAURUS_FEATURES,))
@@ -176,15 +172,11 @@ class MapDecider:
             raise ValueError("the thesaurus's entries need the language model and the decider fitted with it")
         if thesaurus_config is not None and thesaurus is None:
             raise ValueError("the thesaurus entries' decider needs the thesaurus")
-        if lm_originals and thesaurus is None:
-            raise ValueError("the LM's originals are judged with the thesaurus's entries: build the decider with the thesaurus")
         self.config = config
         self.ngram = ngram
         self.lm = lm
         self.thesaurus = thesaurus
         self.thesaurus_config = thesaurus_config
-        self.lm_originals = lm_originals
-        self.similarity = WordSimilarity() if lm_originals else None
 
     @property
     def threshold(self) -> float:
@@ -204,12 +196,11 @@ class MapDecider:
 
     @classmethod
     def from_pretrained(cls, folder: Path, ngram: NgramModel, kind: str = "seq2seq",
-                        lm: LazyLanguageModel | None = None, thesaurus: Thesaurus | None = None,
-                        lm_originals: bool = False) -> "MapDecider | None":
+                        lm: LazyLanguageModel | None = None, thesaurus: Thesaurus | None = None) -> "MapDecider | None":
         """The decider fitted for restorer ``kind`` under ``folder`` (``models/document``); None
         for a kind that has none (``lexicon``: no calibrated proposals to read). With ``lm``,
         the one fitted with the LM's margins; with ``lm`` and ``thesaurus`` too, the thesaurus
-        entries' decider as well (and, with ``lm_originals``, the LM's originals among its candidates).
+        entries' decider as well.
 
         Raises:
             ModelNotFoundError: the kind has a decider file name but the file is missing.
@@ -221,8 +212,7 @@ class MapDecider:
         config = read_config(Path(folder) / name)
         thesaurus_name = THESAURUS_DECIDER_FILES.get(kind) if lm is not None and thesaurus is not None else None
         thesaurus_config = read_config(Path(folder) / thesaurus_name) if thesaurus_name else None
-        thesaurus = thesaurus if thesaurus_config else None
-        return cls(config, ngram, lm, thesaurus, thesaurus_config, lm_originals=lm_originals and thesaurus is not None)
+        return cls(config, ngram, lm, thesaurus if thesaurus_config else None, thesaurus_config)
 
     def decide(self, text: str, proposals: Sequence[Edit]) -> list[MapEntry]:
         """The entries to apply throughout ``text``: at or above the threshold, one original per
@@ -254,9 +244,7 @@ class MapDecider:
         features = entry_features(text, proposals, self.ngram)
         found: list[EntryFeatures] = []
         if self.thesaurus is not None:
-            expected = self._expected_originals(text) if self.lm_originals else None
-            found = thesaurus_entries(text, self.thesaurus, self.ngram, words, skip={(f.old, f.new) for f in features},
-                                      expected=expected)
+            found = thesaurus_entries(text, self.thesaurus, self.ngram, words, skip={(f.old, f.new) for f in features})
         if self.reads_lm and (features or found):
             features, found = self._with_lm_margins(text, features, found)
         return features, found
@@ -270,12 +258,6 @@ class MapDecider:
         found = with_lm_leads(unclaimed(found, proposed))
         scored = list(zip(probabilities(self.thesaurus_config, found), found))
         return proposed, choose_entries(scored, self.thesaurus_config.threshold, claimed=proposed)
-
-    def _expected_originals(self, text: str) -> dict[str, list[tuple[str, float]]]:
-        tick = time.perf_counter()
-        found = expected_originals(self.lm.get(), text, self.similarity)
-        self.lm.seconds += time.perf_counter() - tick
-        return found
 
     def _with_lm_margins(self, text: str, *groups: Sequence[EntryFeatures]) -> list[list[EntryFeatures]]:
         """Each group of entries with the LM's margins over their places appended (one LM batch for all)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 from repair.document.evidence import EntryFeatures, count_evidence_from, count_values, phrase_probability
 from repair.resources.ngram import NgramModel, tokenize
@@ -57,32 +57,20 @@ def spinnable_forms(counts: Counter, thesaurus: Thesaurus) -> list[str]:
     return sorted(f for f in counts if (" " not in f and f.isalpha()) or (" " in f and f in thesaurus.inverse_phrases))
 
 
-def candidate_originals(old: str, thesaurus: Thesaurus, expected: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str, float]]:
-    """(original, weight) pairs for the spun form ``old``: the thesaurus's (trusted sources), then
-    the words the LM expected in its places (``repair.document.lm_entries``) that the thesaurus
-    does not list, weighted by the share of places where the LM expected them."""
-    found = [(o.text, o.weight) for o in thesaurus.originals(old, SOURCES)]
-    listed = {text for text, _ in found}
-    return found + [(new, share) for new, share in expected.get(old, ()) if new not in listed]
-
-
 def thesaurus_entries(text: str, thesaurus: Thesaurus, ngram: NgramModel, words: int,
-                      skip: Collection[tuple[str, str]] = (),
-                      expected: Mapping[str, Sequence[tuple[str, float]]] | None = None) -> list[EntryFeatures]:
+                      skip: Collection[tuple[str, str]] = ()) -> list[EntryFeatures]:
     """Candidate entries of ``text`` from the thesaurus, with their features but the LM's (the last three).
 
     Args:
         words: the document's word count (sets how many candidates are kept).
         skip: (old, new) pairs judged elsewhere (the restorer's own proposals).
-        expected: originals the LM expected per spun word (``repair.document.lm_entries.expected_originals``),
-            candidates beside the thesaurus's; None for the thesaurus's alone.
     """
     tokens, counts = phrase_counts(text)
     by_old: dict[str, list[tuple[float, str, str, float, tuple]]] = {}
     for old in spinnable_forms(counts, thesaurus):
         p_old = phrase_probability(ngram, old)
-        for original, weight in candidate_originals(old, thesaurus, expected or {}):
-            norms = [t.norm for t in tokenize(original)]
+        for original in thesaurus.originals(old, SOURCES):
+            norms = [t.norm for t in tokenize(original.text)]
             new = " ".join(norms)
             # Outside the corpus vocabulary is an inflection no one writes ("yearses").
             if new == old or (old, new) in skip or not 1 <= len(norms) <= 3 or not ngram.knows(norms):
@@ -90,7 +78,7 @@ def thesaurus_entries(text: str, thesaurus: Thesaurus, ngram: NgramModel, words:
             evidence = count_evidence_from(counts[old], counts[new], tokens, p_old, phrase_probability(ngram, new))
             strength = evidence.excess + evidence.absence
             if strength >= MIN_EVIDENCE:
-                by_old.setdefault(old, []).append((strength, old, new, weight, evidence))
+                by_old.setdefault(old, []).append((strength, old, new, original.weight, evidence))
     kept = [c for found in by_old.values() for c in sorted(found, key=lambda c: -c[0])[:PER_WORD]]
     kept = sorted(kept, key=lambda c: -c[0])[: max(PER_WORD, PER_100_WORDS * words // 100)]
     rivals = Counter(c[1] for c in kept)

@@ -10,9 +10,6 @@ Three questions, each answered with few model reads:
   sentence answers both (detector evidence: a word whose thesaurus alternatives are far more
   likely is a suspect).
 * ``text_logprobs``: the log-probability of whole texts (two-sided confirmation of an edit).
-* ``expected_words``: which whole words did the model expect at chosen places, given the left
-  context? One forward pass per sentence; the output head runs only at those places (the map
-  decider's candidates beyond the thesaurus, ``repair.document.lm_entries``).
 
 All log-probabilities are natural logs (nats), summed over the model's BPE pieces. Every text is
 scored after a start token, so the first word is scored too.
@@ -21,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -101,24 +98,6 @@ class WordScore:
     logprob: float
     first_logprob: float
     alternatives: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True)
-class ExpectedWords:
-    """A word of a sentence and the whole words the model expected in its place.
-
-    Attributes:
-        start, end, text: the word (offsets as repair.text.words gives them).
-        logprob: log-prob of the word's own first piece there.
-        expected: the model's top (word, log-prob of its piece) given the left context, best
-            first: lower-case alphabetic words that are one piece with their leading space.
-    """
-
-    start: int
-    end: int
-    text: str
-    logprob: float
-    expected: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -253,38 +232,6 @@ class LanguageModel:
         for i, (sentence, item, table) in enumerate(zip(sentences, encoded, tables)):
             alts = alternatives[i] if alternatives is not None else {}
             results.append(self._sentence_scores(sentence, item, table, alts))
-        return results
-
-    def expected_words(self, sentences: Sequence[str], places: Sequence[Collection[int]],
-                       top: int = 30) -> list[list[ExpectedWords]]:
-        """The ``top`` whole words the model expected at each chosen word, given its left context.
-
-        Args:
-            sentences: texts to read (one forward pass each, batched).
-            places: per sentence, indices (in repair.text.words(sentence)) of the words to ask
-                about. A word whose first piece carries no leading space (a text's first word,
-                a word after a bracket) is skipped: the expected words all carry one.
-            top: words kept per place.
-
-        Returns:
-            Per sentence, one ExpectedWords per asked word that could be asked, in word order.
-        """
-        if len(places) != len(sentences):
-            raise ValueError(f"places has {len(places)} entries for {len(sentences)} sentences")
-        whole_words = self._whole_word_pieces()
-        asked = [(i, s) for i, s in enumerate(sentences) if places[i]]
-        encoded = {i: self._encode(s) for i, s in asked}
-        for item in encoded.values():
-            self._check_length(len(item.ids))
-        results: list[list[ExpectedWords]] = [[] for _ in sentences]
-        order = sorted(encoded, key=lambda i: len(encoded[i].ids))
-        with self._scoring():
-            for lo in range(0, len(order), self.config.batch_size):
-                batch = order[lo:lo + self.config.batch_size]
-                ids, mask = _right_padded([encoded[i].ids for i in batch], self._pad_id)
-                hidden = self._hidden(ids, mask, None)
-                for row, i in enumerate(batch):
-                    results[i] = self._expected_in(sentences[i], encoded[i], hidden[row], places[i], whole_words, top)
         return results
 
     def text_logprobs(self, texts: Sequence[str]) -> list[float]:
@@ -453,30 +400,6 @@ class LanguageModel:
             scores.append(WordScore(token.start, token.end, token.text,
                                     float(sum(targets[k - 1] for k in owned)), float(targets[first - 1]), alts))
         return SentenceScores(sentence, float(targets.sum()), tuple(scores))
-
-    def _expected_in(self, sentence: str, item: _Encoded, hidden: torch.Tensor, places: Collection[int],
-                     whole_words: torch.Tensor, top: int) -> list[ExpectedWords]:
-        tokens = split_words(sentence)
-        owned = _pieces_of_words(tokens, item.spans)
-        asked = [(tokens[w], owned[w][0]) for w in sorted(places)
-                 if w < len(tokens) and owned[w] and item.spans[owned[w][0]][0] < tokens[w].start]
-        out = []
-        for lo in range(0, len(asked), HEAD_ROWS):
-            part = asked[lo:lo + HEAD_ROWS]
-            table = self._log_softmax(hidden[[first - 1 for _, first in part]])
-            own = table.gather(1, torch.tensor([[item.ids[first]] for _, first in part]))[:, 0]
-            best = table.masked_fill(~whole_words, float("-inf")).topk(top, dim=-1)
-            for (token, _), logprob, values, pieces in zip(part, own.tolist(), best.values.tolist(), best.indices.tolist()):
-                words = self.tokenizer.convert_ids_to_tokens(pieces)
-                out.append(ExpectedWords(token.start, token.end, token.text, logprob,
-                                         tuple((w[1:], v) for w, v in zip(words, values))))
-        return out
-
-    def _whole_word_pieces(self) -> torch.Tensor:
-        """Mask of the vocabulary's pieces that are a lower-case alphabetic word after a space."""
-        pieces = self.tokenizer.convert_ids_to_tokens(list(range(len(self.tokenizer))))
-        space = "\u0120"  # byte-level BPE writes the leading space as "Ġ"
-        return torch.tensor([p.startswith(space) and p[1:].isalpha() and p[1:].islower() for p in pieces])
 
     def _first_piece(self, text: str) -> int:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"][0]

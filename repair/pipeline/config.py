@@ -63,17 +63,12 @@ class RepairConfig:
             ("inordinate" five times, "excessive" never; ``repair.document.thesaurus_entries``;
             ``unspin fix --map-thesaurus``). Off by default: on whole test articles it restored
             1.1-1.3 points more for twice the LM's reading (``models/document/MODEL_CARD.md``).
-        map_lm_originals: with ``map_thesaurus``, the words the LM expects where a spun document
-            repeats a word, and whose meaning is close to it, join the thesaurus's originals
-            (``repair.document.lm_entries``): swaps a spinner made with a dictionary we lack
-            ("navy" for "military"). One more LM read of each spun document. Off by default
-            (``unspin fix --map-lm-originals``; measured in ``models/document/MODEL_CARD.md``).
         phrases: a user's phrase list (TSV of ``phrase<TAB>expected``, ``repair.glossary.phrases``):
             its hits are repaired in every document and reported by ``detect``; None for none.
 
     Raises:
         UnknownKindError: ``detector`` or ``restorer`` is not registered.
-        ValueError: ``map_lm_originals`` without ``map_thesaurus``; ``spun_document_paragraphs`` is below 1 (every document, clean ones too,
+        ValueError: ``spun_document_paragraphs`` is below 1 (every document, clean ones too,
             would count as spun).
     """
 
@@ -91,7 +86,6 @@ class RepairConfig:
     map_decisions: bool = True
     map_lm: bool = True
     map_thesaurus: bool = False
-    map_lm_originals: bool = False
     phrases: Path | None = None
 
     def __post_init__(self):
@@ -99,7 +93,5 @@ class RepairConfig:
             raise UnknownKindError("detector", self.detector, DETECTORS)
         if self.restorer not in RESTORERS:
             raise UnknownKindError("restorer", self.restorer, RESTORERS)
-        if self.map_lm_originals and not self.map_thesaurus:
-            raise ValueError("map_lm_originals adds candidates to the thesaurus's entries: set map_thesaurus too")
         if self.spun_document_paragraphs is not None and self.spun_document_paragraphs < 1:
             raise ValueError(f"spun_document_paragraphs must be at least 1 or None, not {self.spun_document_paragraphs}")

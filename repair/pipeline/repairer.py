@@ -187,8 +187,7 @@ class Repairer:
         reads_lm = config.map_lm and config.use_model and config.restorer in LM_DECIDER_FILES
         decider = (MapDecider.from_pretrained(resources.root / "document", resources.ngram, config.restorer,
                                               lm=language_model() if reads_lm else None,
-                                              thesaurus=resources.thesaurus if config.map_thesaurus else None,
-                                              lm_originals=config.map_lm_originals)
+                                              thesaurus=resources.thesaurus if config.map_thesaurus else None)
                    if config.map_decisions else None)
         return cls(detector=detector, glossary=TermFinders(finders), restorers=restorers, gate=gate, phrases=phrases,
                    config=config, archive=archive, calibration=calibration, profile=spinner_profile, decider=decider)
@@ -202,7 +201,7 @@ class Repairer:
                 gate (or map decider) stays without one.
         """
         config = replace(self.config, **changes)
-        needs_loading = [k for k in ("detector", "restorer", "phrases", "map_lm", "map_thesaurus", "map_lm_originals") if getattr(config, k) != getattr(self.config, k)]
+        needs_loading = [k for k in ("detector", "restorer", "phrases", "map_lm", "map_thesaurus") if getattr(config, k) != getattr(self.config, k)]
         if needs_loading:
             raise ValueError(f"with_config cannot change {needs_loading}: use Repairer.load(config=...)")
         restorers = self.restorers if config.use_model else []

@@ -152,23 +152,3 @@ def test_continuation_logprobs_match_the_candidate_scores(lm):
     assert all(s < 0 for s in scores)
     with pytest.raises(ValueError, match="empty continuation"):
         lm.continuation_logprobs([("The minister", "")])
-
-
-def test_expected_words_list_the_original_where_a_spun_word_stands(lm):
-    sentence = "The foreign minister mentioned on Monday that talks would continue."
-    # words: The(0) foreign(1) minister(2) mentioned(3) ...; 0 has no leading space and is skipped
-    (scores,) = lm.expected_words([sentence], [{0, 3}], top=20)
-    assert [s.text for s in scores] == ["mentioned"]
-    place = scores[0]
-    words_expected = [w for w, _ in place.expected]
-    assert "said" in words_expected
-    assert all(w.isalpha() and w.islower() for w in words_expected)
-    values = [v for _, v in place.expected]
-    assert values == sorted(values, reverse=True)
-    assert dict(place.expected)["said"] > place.logprob  # the original is likelier than the spun word
-
-
-def test_expected_words_ask_nothing_of_sentences_without_places(lm):
-    assert lm.expected_words(["One sentence.", "Another one here."], [set(), set()]) == [[], []]
-    with pytest.raises(ValueError, match="places"):
-        lm.expected_words(["One sentence."], [])
