@@ -4,6 +4,7 @@
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
     python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the deciders that ask the LM (the default, and --map-thesaurus)
     python scripts/measure_map_decider.py --lm --dictionary --seeds 1 --rate 0.45      # a spinner closer to commercial ones
+    python scripts/measure_map_decider.py --lm --spinner-half 1 --articles 20          # a spinner with other habits than ours
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
@@ -15,6 +16,12 @@ on the restorer's proposals alone (the default) and with the thesaurus's entries
 once and each line-up decides from the same ones. Every edit is also judged alone against the
 clean article, per source; the clean originals are repaired by every line-up to count what the
 decider damages.
+
+``--spinner-half`` spins only the words whose lemma falls in one half of the thesaurus (crc32 of
+the lemma, even or odd). Every model here learnt which originals spinners replace from spins of
+the whole thesaurus; such a spinner replaces other words than ours do, the way a real spinner
+with its own dictionary does, and shows how much our measures owe to sharing the thesaurus with
+our spinners (models/document/MODEL_CARD.md, "Originals the LM expects").
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import argparse
 import json
 import sys
 import time
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +47,20 @@ from repair.text import count_words  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure_profile import read_articles, scores  # noqa: E402
 from tune_document_pooling import judged  # noqa: E402
+
+
+class SpinnerHalf:
+    """The thesaurus as a spinner reads it when it may only replace the lemmas of one half."""
+
+    def __init__(self, thesaurus: Thesaurus, half: int):
+        self._thesaurus, self._half = thesaurus, half
+
+    def synonyms(self, lemma: str, *args, **kwargs):
+        in_half = zlib.crc32(lemma.lower().encode("utf-8")) % 2 == self._half
+        return self._thesaurus.synonyms(lemma, *args, **kwargs) if in_half else []
+
+    def __getattr__(self, name):  # lines, inflector, ...: the whole thesaurus's
+        return getattr(self._thesaurus, name)
 
 
 def candidates_of(repairer: Repairer, texts: list[str]) -> list[tuple]:
@@ -74,13 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dictionary", action="store_true",
                         help="spin like a commercial spinner: the strongest synonym always, function words as often as others")
     parser.add_argument("--lm", action="store_true", help="add the decider that also reads the LM's margins")
+    parser.add_argument("--spinner-half", type=int, choices=(0, 1), default=None,
+                        help="spin only the lemmas of one half of the thesaurus (a spinner with other habits than ours)")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     articles = read_articles(args.articles, args.min_words)
     config = SpinConfig.preset("dictionary" if args.dictionary else "broad", rate=args.rate, one_map=True)
-    spinner = Spinner(Thesaurus.load(models_dir() / "thesaurus"), config)
+    thesaurus = Thesaurus.load(models_dir() / "thesaurus")
+    spinner = Spinner(thesaurus if args.spinner_half is None else SpinnerHalf(thesaurus, args.spinner_half), config)
     clean = [text for _ in range(args.seeds) for text in articles]
     spun = [spinner.spin(text, seed=seed).spun for seed in range(1, args.seeds + 1) for text in articles]
     words = sum(map(count_words, spun))
@@ -94,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             config=RepairConfig(restorer=args.restorer, map_thesaurus=True))
     report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "spinner": "dictionary (top_k 1, function_rate 1)" if args.dictionary else "broad",
+              "spinner_half": args.spinner_half,
               # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json
               "decider_threshold": repairer.decider.threshold if repairer.decider else None, "lineups": {}}
     tick = time.perf_counter()
