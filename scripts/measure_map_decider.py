@@ -59,6 +59,9 @@ class SpinnerHalf:
         in_half = zlib.crc32(lemma.lower().encode("utf-8")) % 2 == self._half
         return self._thesaurus.synonyms(lemma, *args, **kwargs) if in_half else []
 
+    def __contains__(self, lemma: str) -> bool:  # "in" does not go through __getattr__
+        return lemma in self._thesaurus
+
     def __getattr__(self, name):  # lines, inflector, ...: the whole thesaurus's
         return getattr(self._thesaurus, name)
 
