@@ -4,7 +4,7 @@
     python scripts/measure_map_decider.py --restorer seq2seq+lm --articles 20 --out eval/reports/map_decider_lm.json
     python scripts/measure_map_decider.py --lm --out eval/reports/map_decider.json   # adds the deciders that ask the LM (the default, and --map-thesaurus)
     python scripts/measure_map_decider.py --lm --dictionary --seeds 1 --rate 0.45      # a spinner closer to commercial ones
-    python scripts/measure_map_decider.py --lm --spinner-half 1 --articles 20          # a spinner with other habits than ours
+    python scripts/measure_map_decider.py --lm --spinner-half 1 --out eval/reports/map_decider_spinner_half.json  # a spinner with other habits than ours
 
 Articles: the first ``--articles`` of the held-out test split with at least 150 words (the
 decider was fitted on validation articles: ``scripts/fit_map_decider.py``), each spun with
@@ -21,7 +21,7 @@ decider damages.
 the lemma, even or odd). Every model here learnt which originals spinners replace from spins of
 the whole thesaurus; such a spinner replaces other words than ours do, the way a real spinner
 with its own dictionary does, and shows how much our measures owe to sharing the thesaurus with
-our spinners (models/document/MODEL_CARD.md, "Originals the LM expects").
+our spinners (models/document/MODEL_CARD.md, "A spinner with other habits than ours").
 """
 from __future__ import annotations
 
