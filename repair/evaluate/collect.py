@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,19 +47,52 @@ def reference_edit_kinds(source: str, reference: str, subs: Sequence[Substitutio
     return kinds
 
 
+def changed_part(source: str, edit: Edit) -> Edit:
+    """``edit`` narrowed to the words it changes: the words its old and new wording share at
+    both ends are left out ("will probably be" -> "will be" deletes "probably").
+
+    A restorer rewrites a whole spun phrase, so its edit spans words that the reference keeps
+    too; judged on the whole span, every such edit looked wrong.
+    """
+    old_words, new_words = textutil.words(source[edit.start : edit.end]), textutil.words(edit.new)
+    if [w.text for w in old_words] == [w.text for w in new_words]:
+        return edit  # only spacing or punctuation changes: nothing to narrow
+    shortest = min(len(old_words), len(new_words))
+    lead = 0
+    while lead < shortest and old_words[lead].text == new_words[lead].text:
+        lead += 1
+    trail = 0
+    while trail < shortest - lead and old_words[-1 - trail].text == new_words[-1 - trail].text:
+        trail += 1
+    if lead == 0 and trail == 0:
+        return edit
+    old_middle, new_middle = old_words[lead : len(old_words) - trail], new_words[lead : len(new_words) - trail]
+    new = edit.new[new_middle[0].start : new_middle[-1].end] if new_middle else ""
+    if old_middle:
+        start, end = edit.start + old_middle[0].start, edit.start + old_middle[-1].end
+    elif lead:  # an insertion after the last word kept before it
+        start = end = edit.start + old_words[lead - 1].end
+        new = " " + new
+    else:  # an insertion before the first word kept after it
+        start = end = edit.start + old_words[-trail].start
+        new = new + " "
+    return replace(edit, start=start, end=end, old=source[start:end], new=new)
+
+
 def judge_edits(source: str, reference: str, edits: Sequence[Edit]) -> list[bool]:
     """For each edit, applied alone to the source: is it right?
 
     Right means, by the word alignment of ``repair.evaluate.alignment``: every source word it
-    touches is one the reference changes, and every word it writes lines up with an unchanged
-    word of the reference (a deletion must bring the text closer to the reference). Judging each
-    edit alone gives one verdict per edit even when neighbouring edits are wrong.
+    changes is one the reference changes, and every word it writes lines up with an unchanged
+    word of the reference (a deletion must bring the text closer to the reference). The words an
+    edit rewrites as they were are not judged (``changed_part``). Judging each edit alone gives
+    one verdict per edit even when neighbouring edits are wrong.
     """
     words = textutil.words(source)
     kept_by_reference = align(tokens(source), tokens(reference)).kept()
     reference_tokens = tokens(reference)
     verdicts = []
-    for edit in edits:
+    for edit in (changed_part(source, e) for e in edits):
         touched = [i for i, w in enumerate(words) if textutil.overlaps(w.start, w.end, edit.start, max(edit.end, edit.start + 1))]
         edited = source[: edit.start] + edit.new + source[edit.end :]
         written = [j for j, w in enumerate(textutil.words(edited))
