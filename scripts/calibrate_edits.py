@@ -268,7 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--restorer", default=RepairConfig.restorer, choices=["seq2seq", "seq2seq+lm"])
     parser.add_argument("--variants", type=int, default=2, help="noisings per validation chunk (default %(default)s)")
-    parser.add_argument("--target", type=float, default=0.9, help="share of edits right (each judged alone) the threshold must reach (default %(default)s)")
+    # 0.95, not 0.9: validation rows are paragraph chunks of our own spinner. On whole test
+    # articles the same threshold measures lower (0.67 reached 0.904 here and 0.862 there), and
+    # lower again on spinners with other habits; at 0.95 here, all three spinners of the
+    # restorer card stay at or above 0.94 (models/restorer/MODEL_CARD.md, "Choosing the threshold").
+    parser.add_argument("--target", type=float, default=0.95, help="share of edits right (each judged alone) the threshold must reach (default %(default)s)")
     parser.add_argument("--min-edits", type=int, default=30, help="judged edits a source needs for its own map (default %(default)s)")
     parser.add_argument("--rows", type=int, help="first N validation rows only (quick check; not for shipping)")
     parser.add_argument("--suite", action="store_true", help="then measure the committed suite end to end (reporting only)")
