@@ -131,6 +131,8 @@ class Glossary:
         self.word_forms = self._word_forms()
         self.first_index = self._first_index()
         self.second_tokens = self._second_tokens()
+        self.pair_index = self._pair_index()
+        self.third_tokens = self._third_tokens()
         self.acronyms = AcronymChecker.build(
             self.terms, self.term_words, acronym_variants or variants, config.upgrade_ratio
         )
@@ -196,6 +198,53 @@ class Glossary:
             out.append(cache[key])
         return out
 
+    def _pair_index(self) -> dict[tuple[str, str], list[int]]:
+        """(first token, second token) -> the terms whose reading may start with them, ascending.
+
+        The same terms ``first_index`` and ``second_tokens`` let through, found by one lookup:
+        common first words ("in", "united") start hundreds of terms, and scanning them all for
+        each token was most of the matcher's time on clean text.
+        """
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for first, terms in self.first_index.items():
+            for term in terms:
+                for second in self.second_tokens[term]:
+                    index[(first, second)].append(term)
+        return {pair: sorted(set(terms)) for pair, terms in index.items()}
+
+    def _third_tokens(self) -> list[frozenset[str] | None]:
+        """Per term, the in-vocabulary tokens that may stand third, or None where no such check is safe.
+
+        Safe when the term has three words or more and its first two words only have one-token
+        forms: its third word then starts exactly two tokens after the first. An
+        out-of-vocabulary token there may still be a fuzzy reading, so it is never ruled out.
+        """
+        def one_token_forms(word: str) -> bool:
+            return all(len(form) == 1 for form in self.variants.get(word, ()))
+
+        out: list[frozenset[str] | None] = []
+        for words in self.term_words:
+            if len(words) < 3 or not (one_token_forms(words[0]) and one_token_forms(words[1])):
+                out.append(None)
+            else:
+                out.append(frozenset({words[2]} | {form[0] for form in self.variants.get(words[2], ())}))
+        return out
+
+    def _terms_at(self, lower: Sequence[str], i: int) -> list[int]:
+        """Terms whose reading may start at token ``i`` (a necessary condition; ``_align`` decides)."""
+        terms = self.pair_index.get((lower[i], lower[i + 1]), [])
+        if lower[i + 1] not in self.vocab:  # the second word may be a fuzzy reading of an exact first word
+            exact_first = [t for t in self.first_index.get(lower[i], ()) if self.term_words[t][0] == lower[i]]
+            terms = sorted(set(terms) | set(exact_first))
+        third = lower[i + 2] if i + 2 < len(lower) else None
+        return [t for t in terms if self._may_stand_third(t, third)]
+
+    def _may_stand_third(self, term: int, token: str | None) -> bool:
+        allowed = self.third_tokens[term]
+        if allowed is None:
+            return True
+        return token is not None and (token in allowed or token not in self.vocab)
+
     # ---- public API --------------------------------------------------------------------
 
     def find(self, paragraph: str) -> list[Edit]:
@@ -239,22 +288,33 @@ class Glossary:
 
     def _matches(self, text: str, tokens: Sequence[Token], lower: Sequence[str]) -> list[Match]:
         found = []
+        readings: dict[tuple[int, str, bool], list[Piece]] = {}
         for i in range(len(tokens) - 1):
-            candidates = self.first_index.get(lower[i])
+            candidates = self._terms_at(lower, i)
             if not candidates or not joined_by_space(text, tokens[i], tokens[i + 1]):
                 continue
-            nxt, second = lower[i + 1], self.second_tokens
-            fuzzy_ok = lower[i + 1] not in self.vocab
             for term in candidates:
-                if nxt not in second[term] and not (fuzzy_ok and self.term_words[term][0] == lower[i]):
+                if not self._readings(readings, text, tokens, lower, i, self.term_words[term][0], True):
                     continue
-                match = self._align(text, tokens, lower, i, term)
+                match = self._align(text, tokens, lower, i, term, readings)
                 if match is not None:
                     found.append(match)
         return found
 
-    def _align(self, text: str, tokens: Sequence[Token], lower: Sequence[str], start: int, term: int) -> Match | None:
-        """Best way to read the term's words from ``start`` on, or None."""
+    def _readings(self, readings: dict, text: str, tokens: Sequence[Token], lower: Sequence[str], p: int, word: str,
+                  first: bool) -> list[Piece]:
+        """``_word_options``, looked up once per paragraph: terms that share words share their
+        readings (50 terms start with "public", whose forms include "in the public eye")."""
+        key = (p, word, first)
+        if key not in readings:
+            readings[key] = self._word_options(text, tokens, lower, p, word, first)
+        return readings[key]
+
+    def _align(self, text: str, tokens: Sequence[Token], lower: Sequence[str], start: int, term: int,
+               readings: dict | None = None) -> Match | None:
+        """Best way to read the term's words from ``start`` on, or None (``readings``: the
+        paragraph's ``_readings`` memo)."""
+        readings = {} if readings is None else readings
         words = self.term_words[term]
         best: tuple[float, tuple[Piece, ...]] | None = None
         stack: list[tuple[int, int, tuple[Piece, ...]]] = [(0, start, ())]
@@ -269,7 +329,7 @@ class Glossary:
                 continue
             if p >= len(tokens) or (pieces and not joined_by_space(text, tokens[p - 1], tokens[p])):
                 continue
-            for piece in self._word_options(text, tokens, lower, p, words[k], k == 0):
+            for piece in self._readings(readings, text, tokens, lower, p, words[k], k == 0):
                 if piece.kind == "fuzzy" and sum(x.kind == "fuzzy" for x in pieces) >= self.config.max_fuzzy:
                     continue
                 stack.append((k + 1, piece.last + 1, pieces + (piece,)))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from repair.errors import ModelNotFoundError
-from repair.glossary.match import Glossary, GlossaryConfig, inflection_of
+from repair.glossary.match import Glossary, GlossaryConfig, glossary_tokens, inflection_of, joined_by_space, strip_possessive
 from repair.glossary.mine import MineConfig, glossary_data, select_terms, variant_keys, word_variants
 from repair.glossary.terms import GLOSSARY_FILE, term_case
 from tests.glossary.tiny import TINY, apply, mine, synonyms
@@ -170,3 +170,34 @@ def test_shipped_glossary_restores_terms_in_spun_seed(shipped, seed_text):
     text = seed_text("003")
     news = {e.new for line in text.split("\n") for e in shipped.find(line)}
     assert {"Foreign", "Organization"} <= news  # the foreign-minister title and the organisation
+
+
+def every_alignment(glossary: Glossary, text: str) -> list:
+    """The matches of a scan that tries every term at every token (what the indexes must equal)."""
+    tokens = glossary_tokens(text)
+    lower = [strip_possessive(t.text).lower() for t in tokens]
+    found = []
+    for i in range(len(tokens) - 1):
+        if not joined_by_space(text, tokens[i], tokens[i + 1]):
+            continue
+        for term in range(len(glossary.term_words)):
+            match = glossary._align(text, tokens, lower, i, term)
+            if match is not None:
+                found.append(match)
+    return found
+
+
+@pytest.mark.parametrize("text", [
+    "In the public eye the Union Bank of Switzerland and the United States Attorney met on Monday.",
+    "The Joined States Lawyer told the Department of Commercialism and the Blanched House.",
+    "Officials in the United Nations said the Prime Minster of the Unified Kingdom spoke.",
+])
+def test_indexed_matching_finds_what_trying_every_term_finds(shipped, text):
+    """The pair index, the third-word check and the shared readings only skip terms that cannot
+    be read at a token (they are what keeps clean text fast)."""
+    tokens = glossary_tokens(text)
+    lower = [strip_possessive(t.text).lower() for t in tokens]
+    indexed = shipped._matches(text, tokens, lower)
+    assert indexed, "each sentence reads as some term"
+    key = lambda m: (m.first, m.last, m.term)  # noqa: E731
+    assert sorted(indexed, key=key) == sorted(every_alignment(shipped, text), key=key)
