@@ -46,6 +46,7 @@ from repair.text import count_words  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure_profile import read_articles, scores  # noqa: E402
+from seed_edits import parse_setting  # noqa: E402
 from tune_document_pooling import judged  # noqa: E402
 
 
@@ -101,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lm", action="store_true", help="add the decider that also reads the LM's margins")
     parser.add_argument("--spinner-half", type=int, choices=(0, 1), default=None,
                         help="spin only the lemmas of one half of the thesaurus (a spinner with other habits than ours)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help="RepairConfig field to change in every line-up (e.g. weak_min_confidence=0.0)")
     parser.add_argument("--out", type=Path, default=None, help="JSON report")
     args = parser.parse_args(argv)
+    settings = dict(parse_setting(raw) for raw in args.set)
 
     started = time.perf_counter()
     articles = read_articles(args.articles, args.min_words)
@@ -114,13 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     words = sum(map(count_words, spun))
     print(f"data: {len(articles)} test articles x {args.seeds} maps, {words} words, rate {args.rate}", file=sys.stderr)
 
-    repairer = Repairer.load(config=RepairConfig(restorer=args.restorer, map_lm=False))
+    repairer = Repairer.load(config=RepairConfig(restorer=args.restorer, map_lm=False, **settings))
     lineups = {"decider off": repairer.with_config(map_decisions=False), "decider on counts (--no-map-lm)": repairer}
     if args.lm:
-        lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer))
+        lineups["decider with LM (default)"] = Repairer.load(config=RepairConfig(restorer=args.restorer, **settings))
         lineups["decider with LM and thesaurus entries (--map-thesaurus)"] = Repairer.load(
-            config=RepairConfig(restorer=args.restorer, map_thesaurus=True))
-    report = {"restorer": args.restorer, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
+            config=RepairConfig(restorer=args.restorer, map_thesaurus=True, **settings))
+    report = {"restorer": args.restorer, "settings": args.set, "articles": len(articles), "maps": args.seeds, "rate": args.rate, "words": words,
               "spinner": "dictionary (top_k 1, function_rate 1)" if args.dictionary else "broad",
               "spinner_half": args.spinner_half,
               # the threshold of the decider on counts; the LM decider's is in models/document/map_decider_lm.json

@@ -19,7 +19,7 @@ from repair.merge.calibration import EditCalibration
 from repair.merge.edits import apply_edits, confident_edits, merge_edits, shift_edits
 from repair.detect.registry import Detector
 from repair.document.gate import DocumentGate
-from repair.document.decide import LM_DECIDER_FILES, MapDecider
+from repair.document.decide import LM_DECIDER_FILES, PROPOSAL_SOURCES, MapDecider
 from repair.document.profile import SpinnerProfile, extend_to_repeats, substitution_map
 from repair.glossary.phrases import PhraseFinder, add_phrase_spans
 from repair.errors import InputError
@@ -271,7 +271,9 @@ class Repairer:
                      archived: ArchiveRepair | None = None) -> RepairResult:
         """The document's edits from its candidates (``document_candidates``): those at their
         threshold, then in a spun document the repeats and the decided map, then the archive's."""
-        edits = self._confident(candidates)
+        # A weak suspect's repair needs more confidence to be kept alone; below it, it still
+        # counts as evidence for the document's map (the decider below reads every candidate).
+        edits = [e for e in self._confident(candidates) if self._sure_enough(e, detection.spans)]
         if detection.spun and self.restorers and self.config.repeat_confidence is not None:
             # One substitution map per document: a confident decision reaches every repeat. It
             # is pooled from the kept edits only: pooling the candidates below the threshold
@@ -315,8 +317,7 @@ class Repairer:
         if (report.spun or in_spun_document) and suspects:
             open_spans = spans_outside(suspects, term_edits)
             for restorer in self.restorers:
-                proposed = restorer.propose(paragraph, open_spans)
-                candidates.extend(e for e in proposed if self._sure_enough(e, report.spans))
+                candidates.extend(restorer.propose(paragraph, open_spans))
         floor = min(self.min_confidence, self.config.uncalibrated_min_confidence)
         return merge_edits(candidates, min_confidence=floor, calibration=self.calibration, uncalibrated_min_confidence=floor)
 
@@ -335,7 +336,10 @@ class Repairer:
         return confident_edits(edits, self.min_confidence, self.calibration, self.config.uncalibrated_min_confidence)
 
     def _sure_enough(self, edit: Edit, reported: Sequence[Span]) -> bool:
-        """Edits inside reported spans pass; one on weak spans only needs ``weak_min_confidence``."""
+        """A restorer's edit that touches no reported span (a weak suspect's) needs
+        ``weak_min_confidence``; the other edits pass."""
+        if edit.source not in PROPOSAL_SOURCES:
+            return True
         if any(textutil.overlaps(edit.start, edit.end, s.start, s.end) for s in reported):
             return True
         return edit.confidence >= self.config.weak_min_confidence

@@ -138,8 +138,9 @@ Confrontation members said the expect was rushed and called for a public meeting
 
 
 # What the default decider (with the LM's margins) restores there, every one right against ARTICLE.
-LM_DECIDED = [("adjacent", "next"), ("wampum", "money"), ("battalion", "people"), ("come-at-able", "possible"), ("Confrontation", "Opposition"),
-              ("expect", "plan"), ("awaited", "expected"), ("expect", "plan"), ("adjacent", "next")]
+# "tested -> tried" since a weak suspect's proposal reaches the decider (repair.pipeline.repairer).
+LM_DECIDED = [("adjacent", "next"), ("wampum", "money"), ("battalion", "people"), ("tested", "tried"), ("come-at-able", "possible"),
+              ("Confrontation", "Opposition"), ("expect", "plan"), ("awaited", "expected"), ("expect", "plan"), ("adjacent", "next")]
 
 
 def test_decider_on_counts_decides_a_spun_articles_map_and_leaves_its_clean_original_alone(shipped_pipeline):

@@ -11,6 +11,7 @@ from repair.glossary.match import Glossary
 from repair.pipeline.config import RepairConfig
 from repair.pipeline.repairer import Repairer
 from repair.restore.registry import load_restorer
+from repair.results import Edit
 from repair.text import paragraphs
 from tests.samples import CLEAN_TWO_PARAGRAPHS, LIGHTLY_SPUN, SPUN_TWO_PARAGRAPHS
 
@@ -164,6 +165,38 @@ def test_restorer_examines_weak_spans_only_when_asked(lexicon_detector):
         result = repairer.repair(SPUN)
         assert sorted(recorder.seen) == sorted((s.start, s.end) for s in expected)
         assert result.text == SPUN and result.detection.spans == report.spans
+
+
+class UppercasingRestorer:
+    """A restorer that proposes every span it is asked about in capitals, at one confidence."""
+
+    def __init__(self, confidence: float):
+        self.confidence = confidence
+
+    def propose(self, paragraph, spans):
+        return [Edit(s.start, s.end, paragraph[s.start:s.end], paragraph[s.start:s.end].upper(), "lexicon", self.confidence)
+                for s in spans]
+
+
+def test_a_weak_suspects_repair_is_kept_alone_only_when_sure_but_is_always_evidence(lexicon_detector):
+    """Under ``weak_min_confidence`` a weak suspect's proposal is not an edit, yet it stays among
+    the document's candidates, which the map decider pools across the document."""
+    report = lexicon_detector.detect_batch([SPUN])[0]
+    assert report.spun and report.spans and report.weak_spans
+    segments = paragraphs(SPUN)
+
+    def run(weak_min_confidence):
+        repairer = Repairer(detector=lexicon_detector, glossary=NoTerms(), restorers=[UppercasingRestorer(0.7)],
+                            config=RepairConfig(weak_min_confidence=weak_min_confidence))
+        candidates = repairer.document_candidates(SPUN, segments, repairer.detect_paragraphs([SPUN], [segments])[0])
+        return repairer.repair(SPUN).edits, candidates
+
+    everywhere = sorted((s.start, s.end) for s in report.spans + report.weak_spans)
+    edits, candidates = run(0.8)
+    assert sorted((e.start, e.end) for e in candidates) == everywhere
+    assert sorted((e.start, e.end) for e in edits) == sorted((s.start, s.end) for s in report.spans)
+    edits, candidates = run(0.6)
+    assert sorted((e.start, e.end) for e in edits) == everywhere
 
 
 def test_a_spun_document_is_restored_in_its_paragraphs_that_score_low(shipped_repairer):
