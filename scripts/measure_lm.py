@@ -2,6 +2,12 @@
 
     python scripts/measure_lm.py --out eval/reports/lm.json            # everything (~20 min on 2 cores)
     python scripts/measure_lm.py --max-subs 100 --skip-convert        # a quick look
+    python scripts/measure_lm.py --package PKG --gguf FILE --start-token "<bos>" --out OUT  # another model
+
+Another model is measured by the same code: ``--package`` names the distribution that holds its
+GGUF, ``--gguf`` a file assembled from a package that ships it in chunks (Gemma 3; see
+scripts/compare_lms.py, which runs the paired parts on both models), ``--start-token`` the
+token its documents start with.
 
 Speed is measured with variants alternating on the same texts in the same run (the machine is
 shared, so only such paired numbers compare). Quality uses the committed synthetic suite
@@ -11,16 +17,19 @@ left spun, as the restorer will see it.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from repair.lm import LanguageModel, LMConfig, default_cache_dir, find_gguf, prepare
+from repair.lm import LanguageModel, LMConfig, default_cache_dir, find_gguf
+from repair.lm.load import PACKAGE, GGUFSource, convert, is_converted
 from repair.paths import REPO_ROOT
 from repair.text import match_case, words
 
@@ -40,11 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = [json.loads(line) for line in SUITE.read_text(encoding="utf-8").splitlines()]
     # Parts measured in an earlier run are kept, so one part can be re-measured alone.
     report: dict = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
-    report.update({"model": model_info(), "scoring_threads": args.threads, "torch_default_threads": torch.get_num_threads()})
+    source = gguf_source(args.package, args.gguf)
+    report.update({"model": model_info(source), "scoring_threads": args.threads, "torch_default_threads": torch.get_num_threads()})
     parts = set(args.parts)
     if "load" in parts:
-        report["load"] = measure_load(args.cache_dir, args.skip_convert)
-    lm = LanguageModel.load(args.cache_dir, LMConfig(threads=args.threads))
+        report["load"] = measure_load(source, args.cache_dir, args.skip_convert)
+    config = LMConfig(threads=args.threads, start_token=args.start_token)
+    lm = LanguageModel.from_pretrained(prepare_source(source, args.cache_dir), config)
     spans = spread(suite_spans(rows), args.max_subs)
     texts = [r["spun"] for r in rows if r["noise"] != "none"][:args.speed_rows]
     if "speed" in parts:
@@ -67,6 +78,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "reports" / "lm.json")
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
+    parser.add_argument("--package", default=PACKAGE, help="distribution that holds the model's GGUF")
+    parser.add_argument("--gguf", type=Path, help="the GGUF file itself, when --package ships it in chunks")
+    parser.add_argument("--start-token", default=LMConfig().start_token, help="token put before every text")
     parser.add_argument("--skip-convert", action="store_true", help="do not time a fresh conversion")
     parser.add_argument("--max-subs", type=int, default=120, help="suite substitutions judged (spread over the suite)")
     parser.add_argument("--prefix-subs", type=int, default=10, help="substitutions timed with/without the cache")
@@ -80,32 +94,52 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def model_info() -> dict:
-    source = find_gguf()
+def gguf_source(package: str, gguf: Path | None = None) -> GGUFSource:
+    """The GGUF to measure: the one inside ``package``, or ``gguf`` when the package ships it in
+    chunks that the caller has assembled (then the package still names and versions it, so the
+    conversion cache knows which file it was made from)."""
+    if gguf is None:
+        return find_gguf(package)
+    return GGUFSource(gguf.resolve(), package, importlib.metadata.version(package), gguf.stat().st_size)
+
+
+def prepare_source(source: GGUFSource, cache_dir: Path) -> Path:
+    """repair.lm.prepare for a given source: the converted folder, converted first if needed."""
+    folder = Path(cache_dir) / source.path.stem
+    if not is_converted(folder, source):
+        convert(source, folder)
+    return folder
+
+
+def model_info(source: GGUFSource) -> dict:
     return {"package": source.package, "version": source.version, "file": source.path.name, "bytes": source.size}
 
 
-def measure_load(cache_dir: Path, skip_convert: bool) -> dict:
+def measure_load(source: GGUFSource, cache_dir: Path, skip_convert: bool) -> dict:
     """Seconds for the first load (GGUF -> fp32 folder) and for a load from that folder."""
     out: dict = {}
     if not skip_convert:
-        with tempfile.TemporaryDirectory() as fresh:
-            start = time.perf_counter()
-            prepare(Path(fresh))
-            out["first_load_convert_s"] = round(time.perf_counter() - start, 1)
-    folder = prepare(cache_dir)
+        out["first_load_convert_s"] = time_conversion(source)
+    folder = prepare_source(source, cache_dir)
     start = time.perf_counter()
     LanguageModel.from_pretrained(folder)
     out["cached_load_s"] = round(time.perf_counter() - start, 1)
     return out
 
 
+def time_conversion(source: GGUFSource) -> float:
+    """Seconds to convert ``source`` into a fresh folder (deleted afterwards): the first load."""
+    with tempfile.TemporaryDirectory() as fresh:
+        start = time.perf_counter()
+        prepare_source(source, Path(fresh))
+        return round(time.perf_counter() - start, 1)
+
+
 def measure_speed(lm: LanguageModel, texts: list[str]) -> dict:
     """Tokens/s of text_logprobs at several batch sizes and thread counts, alternating, two rounds."""
     pieces = sum(lm.count_pieces(t) + 1 for t in texts)
-    settings = {f"fp32_batch{b}_threads{lm.config.threads}": LMConfig(batch_size=b, threads=lm.config.threads)
-                for b in SPEED_BATCHES}
-    settings.update({f"fp32_batch8_threads{t}": LMConfig(batch_size=8, threads=t) for t in (1, 2)})
+    settings = {f"fp32_batch{b}_threads{lm.config.threads}": replace(lm.config, batch_size=b) for b in SPEED_BATCHES}
+    settings.update({f"fp32_batch8_threads{t}": replace(lm.config, batch_size=8, threads=t) for t in (1, 2)})
     variants = {name: LanguageModel(lm.model, lm.tokenizer, config) for name, config in settings.items()}
     rates: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(2):
@@ -177,32 +211,42 @@ def measure_judging(lm: LanguageModel, spans: list[dict], right_words: int, limi
     from repair.resources.thesaurus import Thesaurus
 
     thesaurus = Thesaurus.load()
-    wins = {"left_only": [], f"right_{right_words}_words": [], "whole_sentence": []}
-    covered, first, first_change, sizes = 0, 0, 0, []
-    for s in spans:
-        left, right = s["text"][:s["start"]], s["text"][s["end"]:]
-        candidates = candidates_for(thesaurus, s, limit)
-        sizes.append(len(candidates))
-        covered += s["clean"] in {match_case(s["spun"], o.text) for o in thesaurus.originals(s["spun"])}
-        scores = {c.text: c for c in lm.score_candidates(left, candidates, right, right_words)}
-        clean, spun = scores[s["clean"]], scores[s["spun"]]
-        wins["left_only"].append(clean.candidate_logprob - spun.candidate_logprob)
-        wins[f"right_{right_words}_words"].append(clean.logprob - spun.logprob)
-        whole_clean, whole_spun = lm.score_candidates(left, [s["clean"], s["spun"]], right, right_words=10_000)
-        wins["whole_sentence"].append(whole_clean.logprob - whole_spun.logprob)
-        first += max(scores.values(), key=lambda c: c.logprob).text == s["clean"]
-        changes = [c for c in scores.values() if c.text != s["spun"]]
-        first_change += max(changes, key=lambda c: c.logprob).text == s["clean"]
-    n = len(spans)
+    return summarize_judging([judge_span(lm, thesaurus, s, right_words, limit) for s in spans], right_words)
+
+
+def judge_span(lm: LanguageModel, thesaurus, s: dict, right_words: int, limit: int) -> dict:
+    """One span's judgement (see measure_judging): margins original minus spun, and its ranking.
+
+    Kept per span so that scripts/compare_lms.py can alternate two models span by span.
+    """
+    left, right = s["text"][:s["start"]], s["text"][s["end"]:]
+    candidates = candidates_for(thesaurus, s, limit)
+    scores = {c.text: c for c in lm.score_candidates(left, candidates, right, right_words)}
+    clean, spun = scores[s["clean"]], scores[s["spun"]]
+    whole_clean, whole_spun = lm.score_candidates(left, [s["clean"], s["spun"]], right, right_words=10_000)
+    changes = [c for c in scores.values() if c.text != s["spun"]]
+    return {"margins": {"left_only": clean.candidate_logprob - spun.candidate_logprob,
+                        f"right_{right_words}_words": clean.logprob - spun.logprob,
+                        "whole_sentence": whole_clean.logprob - whole_spun.logprob},
+            "candidates": len(candidates),
+            "covered": s["clean"] in {match_case(s["spun"], o.text) for o in thesaurus.originals(s["spun"])},
+            "first": max(scores.values(), key=lambda c: c.logprob).text == s["clean"],
+            "first_change": max(changes, key=lambda c: c.logprob).text == s["clean"]}
+
+
+def summarize_judging(judged: list[dict], right_words: int) -> dict:
+    """The shares and median margins over spans judged by judge_span."""
+    n = len(judged)
+    names = ["left_only", f"right_{right_words}_words", "whole_sentence"]
     return {
         "spans": n,
-        "original_beats_spun": {name: {"share": round(sum(m > 0 for m in margins) / n, 3),
-                                       "median_margin_nats": round(statistics.median(margins), 2)}
-                                for name, margins in wins.items()},
-        "thesaurus_ranking": {"original_in_thesaurus_originals": round(covered / n, 3),
-                              "mean_candidates_incl_spun_and_original": round(statistics.mean(sizes), 1),
-                              "original_ranks_first_incl_keeping_spun": round(first / n, 3),
-                              "original_ranks_first_among_changes": round(first_change / n, 3)},
+        "original_beats_spun": {name: {"share": round(sum(j["margins"][name] > 0 for j in judged) / n, 3),
+                                       "median_margin_nats": round(statistics.median(j["margins"][name] for j in judged), 2)}
+                                for name in names},
+        "thesaurus_ranking": {"original_in_thesaurus_originals": round(sum(j["covered"] for j in judged) / n, 3),
+                              "mean_candidates_incl_spun_and_original": round(statistics.mean(j["candidates"] for j in judged), 1),
+                              "original_ranks_first_incl_keeping_spun": round(sum(j["first"] for j in judged) / n, 3),
+                              "original_ranks_first_among_changes": round(sum(j["first_change"] for j in judged) / n, 3)},
     }
 
 

@@ -28,12 +28,10 @@ import torch
 from repair.lm.load import PACKAGE, default_cache_dir, prepare, without_loading_bar
 from repair.text import words as split_words
 
-
 # Hidden states per call of the output head (their logits: 256 x 49k floats, 50 MB).
 HEAD_ROWS = 256
-# Cached pieces copied per batch of continuations (rows x cached length): bounds the memory of
-# the per-row key/value copies (30 layers x 3 heads x 64 x 2 x 4 bytes = 46 KB per piece: about
-# 190 MB at this size).
+# Cached pieces copied per batch of continuations (rows x cached length): bounds the memory of the
+# per-row key/value copies (30 layers x 3 heads x 64 x 2 x 4 bytes = 46 KB per piece: 190 MB here).
 CACHE_BUDGET = 4096
 
 
@@ -48,7 +46,8 @@ class LMConfig:
             continuation_logprobs (score_candidates batches by ``CACHE_BUDGET``).
         max_pieces: longest text accepted (pieces); split longer text into sentences.
         start_token: token put before every text; SmolLM2 separates pretraining documents
-            with ``<|endoftext|>``, so after it the first word reads as a document start.
+            with ``<|endoftext|>``, so after it the first word reads as a document start
+            (Gemma 3 needs ``<bos>``; one outside the vocabulary is refused, not read as <unk>).
         threads: torch threads while scoring (restored afterwards); None keeps torch's setting.
         dtype: ``fp32``, or ``int8`` (dynamic per-channel quantisation of the transformer
             layers, output head kept fp32; see repair.lm.quantize and the model card).
@@ -124,6 +123,11 @@ class LanguageModel:
     model: Any
     tokenizer: Any
     config: LMConfig = LMConfig()
+
+    def __post_init__(self) -> None:
+        token, tokenizer = self.config.start_token, self.tokenizer
+        if tokenizer.convert_tokens_to_ids(token) in (None, tokenizer.unk_token_id) and token != tokenizer.unk_token:
+            raise ValueError(f"start token {token!r} is not in the tokenizer's vocabulary; set LMConfig.start_token")
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, config: LMConfig = LMConfig()) -> "LanguageModel":

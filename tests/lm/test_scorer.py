@@ -122,6 +122,15 @@ def test_text_over_the_limit_is_refused(lm):
         short.text_logprobs(["This sentence has more than four pieces."])
 
 
+def test_a_start_token_outside_the_vocabulary_is_refused(lm):
+    """Gemma 3's ``<bos>`` is no SmolLM2 token: it would silently read as ``<unk>``."""
+    with pytest.raises(ValueError, match="'<bos>' is not in the tokenizer's vocabulary"):
+        LanguageModel(lm.model, lm.tokenizer, LMConfig(start_token="<bos>"))
+    # SmolLM2's own start token is also its unknown token, and stays accepted.
+    assert lm.tokenizer.unk_token == LMConfig().start_token
+    LanguageModel(lm.model, lm.tokenizer, LMConfig())
+
+
 def test_alternatives_must_match_the_sentences(lm):
     with pytest.raises(ValueError, match="2 sentences"):
         lm.word_logprobs(["One.", "Two."], [{}])
