@@ -34,10 +34,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure_lm import (SUITE, gguf_source, judge_span, measure_tortured, model_info,  # noqa: E402
-                        prepare_source, spread, suite_spans, summarize_judging, time_conversion)
+                        spread, suite_spans, summarize_judging, time_conversion)
 
 from repair.lm import LanguageModel, LMConfig, default_cache_dir  # noqa: E402
-from repair.lm.load import GGUFSource  # noqa: E402
+from repair.lm.load import GGUFSource, prepare_source  # noqa: E402
 from repair.paths import REPO_ROOT  # noqa: E402
 
 TORTURED_SUITE = REPO_ROOT / "eval" / "suites" / "tortured" / "phrases.tsv"

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from repair.lm import LanguageModel, LMConfig, default_cache_dir, find_gguf
-from repair.lm.load import PACKAGE, GGUFSource, convert, is_converted
+from repair.lm.load import PACKAGE, GGUFSource, prepare_source
 from repair.paths import REPO_ROOT
 from repair.text import match_case, words
 
@@ -101,14 +101,6 @@ def gguf_source(package: str, gguf: Path | None = None) -> GGUFSource:
     if gguf is None:
         return find_gguf(package)
     return GGUFSource(gguf.resolve(), package, importlib.metadata.version(package), gguf.stat().st_size)
-
-
-def prepare_source(source: GGUFSource, cache_dir: Path) -> Path:
-    """repair.lm.prepare for a given source: the converted folder, converted first if needed."""
-    folder = Path(cache_dir) / source.path.stem
-    if not is_converted(folder, source):
-        convert(source, folder)
-    return folder
 
 
 def model_info(source: GGUFSource) -> dict:

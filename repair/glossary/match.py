@@ -132,6 +132,7 @@ class Glossary:
         self.first_index = self._first_index()
         self.second_tokens = self._second_tokens()
         self.pair_index = self._pair_index()
+        self.terms_by_first_word = self._terms_by_first_word()
         self.third_tokens = self._third_tokens()
         self.acronyms = AcronymChecker.build(
             self.terms, self.term_words, acronym_variants or variants, config.upgrade_ratio
@@ -212,6 +213,13 @@ class Glossary:
                     index[(first, second)].append(term)
         return {pair: sorted(set(terms)) for pair, terms in index.items()}
 
+    def _terms_by_first_word(self) -> dict[str, list[int]]:
+        """A term's own first word -> its terms (those a fuzzy second word may still start)."""
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, words in enumerate(self.term_words):
+            index[words[0]].append(i)
+        return dict(index)
+
     def _third_tokens(self) -> list[frozenset[str] | None]:
         """Per term, the in-vocabulary tokens that may stand third, or None where no such check is safe.
 
@@ -234,8 +242,7 @@ class Glossary:
         """Terms whose reading may start at token ``i`` (a necessary condition; ``_align`` decides)."""
         terms = self.pair_index.get((lower[i], lower[i + 1]), [])
         if lower[i + 1] not in self.vocab:  # the second word may be a fuzzy reading of an exact first word
-            exact_first = [t for t in self.first_index.get(lower[i], ()) if self.term_words[t][0] == lower[i]]
-            terms = sorted(set(terms) | set(exact_first))
+            terms = sorted(set(terms) | set(self.terms_by_first_word.get(lower[i], ())))
         third = lower[i + 2] if i + 2 < len(lower) else None
         return [t for t in terms if self._may_stand_third(t, third)]
 

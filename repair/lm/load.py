@@ -128,7 +128,12 @@ def prepare(cache_dir: Path, package: str = PACKAGE) -> Path:
     Returns:
         A folder that ``AutoModelForCausalLM.from_pretrained`` loads offline.
     """
-    source = find_gguf(package)
+    return prepare_source(find_gguf(package), cache_dir)
+
+
+def prepare_source(source: GGUFSource, cache_dir: Path) -> Path:
+    """``prepare`` for a GGUF already located: one a package ships in chunks, assembled by the
+    caller (scripts/compare_lms.py), is converted and cached the same way."""
     folder = Path(cache_dir) / source.path.stem
     if not is_converted(folder, source):
         convert(source, folder)
